@@ -1,0 +1,94 @@
+import pg from 'pg';
+import type { FieldInfo, QueryResult, Queryable, Row, SqlPort } from '../core/sql';
+import { ClosedError, DbError } from '../core/errors';
+
+type PgClientLike = Pick<pg.PoolClient, 'query'>;
+
+function toResult<R>(r: pg.QueryResult): QueryResult<R> {
+  return {
+    rows: r.rows as R[],
+    fields: (r.fields ?? []).map((f): FieldInfo => ({ name: f.name, dataTypeID: f.dataTypeID })),
+    ...(r.rowCount !== null && r.command !== 'SELECT' ? { affectedRows: r.rowCount } : {}),
+    ...(r.command ? { command: r.command } : {}),
+  };
+}
+
+function wrap(client: PgClientLike): Queryable {
+  return {
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      try {
+        return toResult<R>(await client.query(sql, params as unknown[]));
+      } catch (e) {
+        throw DbError.from(e, sql, params);
+      }
+    },
+    async exec(sql: string): Promise<QueryResult[]> {
+      try {
+        // simple protocol when there are no parameters: several statements, one result each
+        const r = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+        return (Array.isArray(r) ? r : [r]).map((x) => toResult<Row>(x));
+      } catch (e) {
+        throw DbError.from(e, sql);
+      }
+    },
+  };
+}
+
+/**
+ * The SQL port over a node-postgres pool. Each `query` takes any free connection; `transaction` holds one
+ * connection for its whole callback, so several transactions can run at once (the server locks rows).
+ */
+export class PgSqlPort implements SqlPort {
+  readonly kind = 'pg' as const;
+  #closed = false;
+  readonly #q: Queryable;
+
+  constructor(readonly pool: pg.Pool) {
+    this.#q = wrap(pool);
+  }
+
+  static fromConfig(config: pg.PoolConfig): PgSqlPort {
+    return new PgSqlPort(new pg.Pool(config));
+  }
+
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    this.#check();
+    return this.#q.query<R>(sql, params);
+  }
+
+  exec(sql: string): Promise<QueryResult[]> {
+    this.#check();
+    return this.#q.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.#check();
+    const client = await this.pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(wrap(client));
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError; // the connection is unusable: destroy it rather than return it to the pool
+      }
+      throw e;
+    } finally {
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClosedError('This PostgreSQL connection pool');
+  }
+}

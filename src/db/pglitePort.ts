@@ -1,0 +1,93 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { FieldInfo, QueryResult, Queryable, Row, SqlPort } from '../core/sql';
+import { ClosedError, DbError } from '../core/errors';
+import { loadPgliteAssets } from './pgliteAssets';
+
+/** Options for opening a PGlite database in this thread. */
+export interface PgliteOpenOptions {
+  /** A folder on disk, or undefined for an in-memory database. One owner per folder: see DataDirLock. */
+  readonly dataDir?: string;
+  /** Skip fsync on every commit. Faster; a crash may lose the last commits (never corrupts). */
+  readonly relaxedDurability?: boolean;
+}
+
+/** Opens PGlite on the calling thread. Blocks that thread while it starts: off the extension host, use a worker. */
+export async function openPglite(options: PgliteOpenOptions = {}): Promise<PgliteSqlPort> {
+  const assets = await loadPgliteAssets();
+  const db = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    relaxedDurability: options.relaxedDurability ?? false,
+    pgliteWasmModule: assets.pgliteWasmModule,
+    initdbWasmModule: assets.initdbWasmModule,
+    fsBundle: assets.fsBundle,
+  });
+  return new PgliteSqlPort(db);
+}
+
+type PgliteTx = Pick<PGlite, 'query' | 'exec'>;
+
+function toResult<R>(r: { rows: unknown[]; fields: { name: string; dataTypeID: number }[]; affectedRows?: number }): QueryResult<R> {
+  return {
+    rows: r.rows as R[],
+    fields: r.fields.map((f): FieldInfo => ({ name: f.name, dataTypeID: f.dataTypeID })),
+    ...(r.affectedRows !== undefined ? { affectedRows: r.affectedRows } : {}),
+  };
+}
+
+function wrap(target: PgliteTx): Queryable {
+  return {
+    async query<R = Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      try {
+        return toResult<R>(await target.query(sql, params as unknown[]));
+      } catch (e) {
+        throw DbError.from(e, sql, params);
+      }
+    },
+    async exec(sql: string): Promise<QueryResult[]> {
+      try {
+        return (await target.exec(sql)).map((r) => toResult<Row>(r));
+      } catch (e) {
+        throw DbError.from(e, sql);
+      }
+    },
+  };
+}
+
+/**
+ * The SQL port over a PGlite instance. PGlite has one connection and serialises queries and transactions
+ * itself (its query and transaction mutexes), which gives us one writer at a time.
+ */
+export class PgliteSqlPort implements SqlPort {
+  readonly kind = 'pglite' as const;
+  #closed = false;
+  readonly #q: Queryable;
+
+  constructor(readonly db: PGlite) {
+    this.#q = wrap(db);
+  }
+
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    this.#check();
+    return this.#q.query<R>(sql, params);
+  }
+
+  exec(sql: string): Promise<QueryResult[]> {
+    this.#check();
+    return this.#q.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.#check();
+    return this.db.transaction((tx) => fn(wrap(tx)));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.close();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClosedError('This PGlite database');
+  }
+}

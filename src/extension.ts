@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import { Log } from './vscode/log';
+import { registerCommands, type CommandTable } from './vscode/commands';
+
+/** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
+export interface ExtensionApi {
+  readonly log: Log;
+}
+
+/**
+ * The composition root: builds the services and registers the adapters. Nothing else lives here.
+ * Activation is cheap: no database starts until a command needs one.
+ */
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const log = new Log();
+  context.subscriptions.push(log);
+
+  const commands: CommandTable = {
+    showLog: () => log.show(),
+  };
+  context.subscriptions.push(...registerCommands(commands, log));
+
+  log.info(`activated (VS Code ${vscode.version}, ${process.platform}, Node ${process.version})`);
+  return { log };
+}
+
+export function deactivate(): void {
+  // disposables registered on context.subscriptions are released by VS Code
+}
