@@ -42,4 +42,18 @@ export interface SqlPort extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Releases the database. Further calls reject. */
   close(): Promise<void>;
+  /**
+   * Runs one read statement and hands its rows out in pages, as arrays (column order; duplicate column names
+   * survive). On pg a server-side cursor; on PGlite the rows are held next to the database and sliced.
+   * Optional: callers fall back to `query` when a port has none.
+   */
+  cursor?(sql: string, params?: readonly unknown[]): Promise<RowCursor>;
+}
+
+/** Pages of one statement's rows. Close it when done (it may hold a connection). */
+export interface RowCursor {
+  readonly fields: readonly FieldInfo[];
+  /** Up to `count` more rows; fewer (possibly none) at the end. */
+  read(count: number): Promise<unknown[][]>;
+  close(): Promise<void>;
 }
