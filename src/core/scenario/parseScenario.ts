@@ -1,0 +1,305 @@
+import { InvalidInputError } from '../errors';
+import { formatPath, parseJsonWithPositions, type JsonPath, type PositionedJson } from './jsonPositions';
+import {
+  CONFLICT_TYPES,
+  QUEUE_STATUSES,
+  STRATEGIES,
+  type ResolveTake,
+  type Scenario,
+  type ScenarioConflictType,
+  type ScenarioExpectation,
+  type ScenarioReplica,
+  type ScenarioRule,
+  type ScenarioStep,
+  type ScenarioStrategy,
+  type TableRows,
+} from './scenarioModel';
+
+/** One problem in a scenario file. */
+export interface ScenarioIssue {
+  readonly path: string;
+  readonly line: number | undefined;
+  readonly message: string;
+}
+
+/**
+ * Thrown for an invalid scenario: the message lists every problem found (so a person fixes them in one go);
+ * `path` and `line` point at the first.
+ */
+export class ScenarioInvalidError extends InvalidInputError {
+  constructor(
+    readonly fileName: string,
+    readonly issues: readonly ScenarioIssue[],
+  ) {
+    const first = issues[0]!;
+    const where = (i: ScenarioIssue) => `${fileName}${i.line !== undefined ? `:${i.line}` : ''}: ${i.path}: ${i.message}`;
+    super(
+      issues.length === 1
+        ? `Invalid scenario ${where(first)}`
+        : `Invalid scenario ${fileName} (${issues.length} problems):\n${issues.map((i) => `  ${where(i)}`).join('\n')}`,
+      first.path,
+      first.line,
+    );
+  }
+}
+
+const STEP_KINDS = ['sql', 'offline', 'online', 'sync', 'syncAll', 'advanceMs', 'resolve', 'expect'] as const;
+const list = (xs: readonly string[]) => xs.join(', ');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses and validates a whole scenario file before anything runs: shape, step kinds, replica names used by
+ * steps and expectations, rule strategies and conflict types, custom rules without a function.
+ * Throws ScenarioInvalidError (an InvalidInputError) naming the field and its line.
+ */
+export function parseScenario(text: string, fileName = 'scenario'): Scenario {
+  const doc = parseJsonWithPositions(text, fileName);
+  return validateScenario(doc.value, fileName, doc);
+}
+
+/** Validates an already-parsed value (e.g. from the UI); lines are reported when `positions` is given. */
+export function validateScenario(value: unknown, fileName = 'scenario', positions?: PositionedJson): Scenario {
+  const issues: ScenarioIssue[] = [];
+  const issue = (path: JsonPath, message: string): undefined => {
+    issues.push({ path: formatPath(path), line: positions?.lineOf(path), message });
+    return undefined;
+  };
+  const unknownKeys = (obj: Record<string, unknown>, path: JsonPath, allowed: readonly string[]) => {
+    for (const k of Object.keys(obj)) {
+      if (!allowed.includes(k)) issue([...path, k], `unknown field "${k}"; expected one of: ${list(allowed)}`);
+    }
+  };
+  const str = (obj: Record<string, unknown>, k: string, path: JsonPath, required: boolean): string | undefined => {
+    const v = obj[k];
+    if (v === undefined) return required ? issue([...path, k], `"${k}" is required (a string)`) : undefined;
+    if (typeof v !== 'string') return issue([...path, k], `"${k}" must be a string, got ${JSON.stringify(v)}`);
+    return v;
+  };
+
+  if (!isObject(value)) {
+    issue([], 'a scenario is a JSON object with name, schema, seed, replicas, rules and steps');
+    throw new ScenarioInvalidError(fileName, issues);
+  }
+  unknownKeys(value, [], ['name', 'description', 'schema', 'seed', 'replicas', 'rules', 'steps']);
+  const name = str(value, 'name', [], true);
+  if (name !== undefined && !name.trim()) issue(['name'], 'name must not be empty');
+  const description = str(value, 'description', [], false);
+  const schema = str(value, 'schema', [], true) ?? '';
+  const seed = str(value, 'seed', [], false) ?? '';
+
+  // replicas
+  const replicas: ScenarioReplica[] = [];
+  if (!Array.isArray(value.replicas) || value.replicas.length === 0) {
+    issue(['replicas'], 'replicas must be a non-empty array like [{ "name": "A" }, { "name": "B" }]');
+  } else {
+    value.replicas.forEach((r, i) => {
+      const p = ['replicas', i];
+      if (!isObject(r)) return issue(p, 'a replica is an object like { "name": "A", "clockSkewMs": 0 }');
+      unknownKeys(r, p, ['name', 'clockSkewMs']);
+      const rn = str(r, 'name', p, true);
+      if (rn === undefined) return;
+      if (!/^[A-Za-z][A-Za-z0-9_-]{0,30}$/.test(rn)) {
+        return issue([...p, 'name'], `replica name "${rn}" must start with a letter and use letters, digits, _ or - (max 31)`);
+      }
+      if (rn === 'hub') return issue([...p, 'name'], '"hub" is reserved for the hub');
+      if (replicas.some((x) => x.name === rn)) return issue([...p, 'name'], `duplicate replica name "${rn}"`);
+      const skew = r.clockSkewMs ?? 0;
+      if (typeof skew !== 'number' || !Number.isInteger(skew)) {
+        return issue([...p, 'clockSkewMs'], `clockSkewMs must be an integer number of milliseconds, got ${JSON.stringify(skew)}`);
+      }
+      replicas.push({ name: rn, clockSkewMs: skew });
+    });
+  }
+  const replicaNames = new Set(replicas.map((r) => r.name));
+  const replicaRef = (v: unknown, path: JsonPath): string | undefined => {
+    if (typeof v !== 'string') return issue(path, `must be a replica name (a string), got ${JSON.stringify(v)}`);
+    if (!replicaNames.has(v)) return issue(path, `unknown replica "${v}"; replicas are: ${list([...replicaNames])}`);
+    return v;
+  };
+
+  // rules
+  const rules: ScenarioRule[] = [];
+  if (value.rules !== undefined && !Array.isArray(value.rules)) issue(['rules'], 'rules must be an array');
+  (Array.isArray(value.rules) ? value.rules : []).forEach((r, i) => {
+    const p = ['rules', i];
+    if (!isObject(r)) return issue(p, 'a rule is an object like { "table": "t", "conflict": "insert_exists", "strategy": "hub_wins" }');
+    unknownKeys(r, p, ['table', 'conflict', 'strategy', 'function']);
+    const table = str(r, 'table', p, false);
+    const conflict = str(r, 'conflict', p, false);
+    const strategy = str(r, 'strategy', p, true);
+    const fn = str(r, 'function', p, false);
+    if (conflict !== undefined && !(CONFLICT_TYPES as readonly string[]).includes(conflict)) {
+      issue([...p, 'conflict'], `unknown conflict type "${conflict}"; expected one of: ${list(CONFLICT_TYPES)}`);
+    }
+    if (strategy !== undefined && !(STRATEGIES as readonly string[]).includes(strategy)) {
+      issue([...p, 'strategy'], `unknown strategy "${strategy}"; expected one of: ${list(STRATEGIES)}`);
+    }
+    if (strategy === 'custom' && !fn?.trim()) {
+      issue([...p, 'function'], 'a custom rule needs "function": SQL creating a function (base jsonb, hub jsonb, incoming jsonb, type text) returns jsonb');
+    }
+    if (strategy !== undefined && strategy !== 'custom' && fn !== undefined) {
+      issue([...p, 'function'], `"function" is only used by the custom strategy, not by ${strategy}`);
+    }
+    if (strategy === undefined) return;
+    rules.push({
+      ...(table !== undefined ? { table } : {}),
+      ...(conflict !== undefined ? { conflict: conflict as ScenarioConflictType } : {}),
+      strategy: strategy as ScenarioStrategy,
+      ...(fn !== undefined ? { function: fn } : {}),
+    });
+  });
+
+  // steps
+  const steps: ScenarioStep[] = [];
+  const stepLines: (number | undefined)[] = [];
+  if (!Array.isArray(value.steps)) issue(['steps'], 'steps must be an array');
+  (Array.isArray(value.steps) ? value.steps : []).forEach((s, i) => {
+    const p: JsonPath = ['steps', i];
+    const step = parseStep(s, p);
+    if (step) {
+      steps.push(step);
+      stepLines.push(positions?.lineOf(p));
+    }
+  });
+
+  function parseStep(s: unknown, p: JsonPath): ScenarioStep | undefined {
+    if (!isObject(s)) return issue(p, `a step is an object with one of: ${list(STEP_KINDS)}`);
+    const comment = str(s, 'comment', p, false);
+    const c = comment !== undefined ? { comment } : {};
+    const keys = Object.keys(s).filter((k) => k !== 'comment');
+    const kinds = keys.filter((k) => (STEP_KINDS as readonly string[]).includes(k) || k === 'replica');
+    const isSql = keys.includes('sql') || keys.includes('replica');
+    const unknown = keys.filter((k) => !kinds.includes(k));
+    if (unknown.length) return issue([...p, unknown[0]!], `unknown step kind "${unknown[0]}"; expected one of: ${list(STEP_KINDS)}`);
+    if (isSql) {
+      if (keys.length !== 2 || !keys.includes('sql') || !keys.includes('replica')) {
+        return issue(p, `an sql step has exactly "replica" and "sql", got: ${list(keys)}`);
+      }
+      const replica = replicaRef(s.replica, [...p, 'replica']);
+      const sql = str(s, 'sql', p, true);
+      if (sql !== undefined && !sql.trim()) issue([...p, 'sql'], 'sql must not be empty');
+      return replica !== undefined && sql !== undefined ? { kind: 'sql', replica, sql, ...c } : undefined;
+    }
+    if (keys.length !== 1) return issue(p, keys.length ? `a step has one kind, got: ${list(keys)}` : `empty step; expected one of: ${list(STEP_KINDS)}`);
+    const kind = keys[0]!;
+    const v = s[kind];
+    const vp = [...p, kind];
+    switch (kind) {
+      case 'offline':
+      case 'online':
+      case 'sync': {
+        const replica = replicaRef(v, vp);
+        return replica !== undefined ? { kind, replica, ...c } : undefined;
+      }
+      case 'syncAll':
+        if (v !== true) return issue(vp, 'syncAll must be true');
+        return { kind: 'syncAll', ...c };
+      case 'advanceMs':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return issue(vp, `advanceMs must be a non-negative integer, got ${JSON.stringify(v)}`);
+        return { kind: 'advance', ms: v, ...c };
+      case 'resolve':
+        return parseResolve(v, vp, c);
+      case 'expect': {
+        const expect = parseExpect(v, vp);
+        return expect ? { kind: 'expect', expect, ...c } : undefined;
+      }
+    }
+    return issue(vp, `unknown step kind "${kind}"`);
+  }
+
+  function parseResolve(v: unknown, p: JsonPath, c: { comment?: string }): ScenarioStep | undefined {
+    if (!isObject(v)) return issue(p, 'resolve is an object like { "conflict": 0, "take": "hub" }');
+    unknownKeys(v, p, ['conflict', 'take']);
+    const idx = v.conflict;
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0) {
+      return issue([...p, 'conflict'], `conflict must be the index (0, 1, …) of an open manual conflict, got ${JSON.stringify(idx)}`);
+    }
+    let take: ResolveTake | undefined;
+    if (v.take === 'hub' || v.take === 'incoming') take = v.take;
+    else if (isObject(v.take) && Object.keys(v.take).length === 1 && isObject(v.take.row)) take = { row: v.take.row };
+    else return issue([...p, 'take'], 'take must be "hub", "incoming" or { "row": { column: value, … } }');
+    return { kind: 'resolve', conflict: idx, take, ...c };
+  }
+
+  function parseRows(v: unknown, p: JsonPath): TableRows | undefined {
+    if (!isObject(v)) return issue(p, 'expected an object of table name → array of rows');
+    let ok = true;
+    for (const [t, rows] of Object.entries(v)) {
+      if (!Array.isArray(rows)) ok = issue([...p, t], `rows of "${t}" must be an array of objects`) ?? false;
+      else rows.forEach((r, i) => !isObject(r) && (ok = issue([...p, t, i], 'a row is an object of column → value') ?? false));
+    }
+    return ok ? (v as TableRows) : undefined;
+  }
+
+  function parseExpect(v: unknown, p: JsonPath): ScenarioExpectation | undefined {
+    if (!isObject(v)) return issue(p, 'expect is an object with converged, hub, replicas, queue and/or conflicts');
+    unknownKeys(v, p, ['converged', 'hub', 'replicas', 'queue', 'conflicts']);
+    if (Object.keys(v).length === 0) return issue(p, 'expect checks nothing; give converged, hub, replicas, queue or conflicts');
+    const out: { -readonly [K in keyof ScenarioExpectation]: ScenarioExpectation[K] } = {};
+    if (v.converged !== undefined) {
+      if (typeof v.converged !== 'boolean') issue([...p, 'converged'], 'converged must be true or false');
+      else out.converged = v.converged;
+    }
+    if (v.hub !== undefined) out.hub = parseRows(v.hub, [...p, 'hub']);
+    if (v.replicas !== undefined) {
+      if (!isObject(v.replicas)) issue([...p, 'replicas'], 'expected an object of replica name → tables');
+      else {
+        const r: Record<string, TableRows> = {};
+        for (const [name, tables] of Object.entries(v.replicas)) {
+          if (replicaRef(name, [...p, 'replicas', name]) === undefined) continue;
+          const rows = parseRows(tables, [...p, 'replicas', name]);
+          if (rows) r[name] = rows;
+        }
+        out.replicas = r;
+      }
+    }
+    if (v.queue !== undefined) {
+      if (!isObject(v.queue)) issue([...p, 'queue'], 'expected an object of replica name → { status: count }');
+      else {
+        const q: Record<string, Record<string, number>> = {};
+        for (const [name, counts] of Object.entries(v.queue)) {
+          const qp = [...p, 'queue', name];
+          if (replicaRef(name, qp) === undefined) continue;
+          if (!isObject(counts)) {
+            issue(qp, 'expected { status: count }');
+            continue;
+          }
+          for (const [status, n] of Object.entries(counts)) {
+            if (!(QUEUE_STATUSES as readonly string[]).includes(status)) {
+              issue([...qp, status], `unknown queue status "${status}"; expected one of: ${list(QUEUE_STATUSES)}`);
+            } else if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+              issue([...qp, status], `count must be a non-negative integer, got ${JSON.stringify(n)}`);
+            }
+          }
+          q[name] = counts as Record<string, number>;
+        }
+        out.queue = q;
+      }
+    }
+    if (v.conflicts !== undefined) {
+      if (!Array.isArray(v.conflicts)) issue([...p, 'conflicts'], 'conflicts must be an array of conflict types in detection order');
+      else {
+        v.conflicts.forEach((t, i) => {
+          if (typeof t !== 'string' || !(CONFLICT_TYPES as readonly string[]).includes(t)) {
+            issue([...p, 'conflicts', i], `unknown conflict type ${JSON.stringify(t)}; expected one of: ${list(CONFLICT_TYPES)}`);
+          }
+        });
+        out.conflicts = v.conflicts as ScenarioConflictType[];
+      }
+    }
+    return out;
+  }
+
+  if (issues.length) throw new ScenarioInvalidError(fileName, issues);
+  return {
+    name: name!,
+    ...(description !== undefined ? { description } : {}),
+    schema,
+    seed,
+    replicas,
+    rules,
+    steps,
+    fileName,
+    stepLines,
+  };
+}
