@@ -31,6 +31,21 @@ const webviewEntries = existsSync(rel('webview'))
 // and any code that starts relying on it again must fail the build loudly instead of failing at run time.
 const failOnEmptyImportMeta = { 'empty-import-meta': 'error' };
 
+/**
+ * PGlite's ESM build reads `import.meta.url`, which is empty in CommonJS output; its CommonJS build (the package's
+ * "require" export) does not. Node bundles therefore resolve every PGlite import as a require.
+ */
+const pgliteAsCommonJs = {
+  name: 'pglite-as-commonjs',
+  setup(build) {
+    build.onResolve({ filter: /^@electric-sql\/pglite(\/|$)/ }, (args) =>
+      (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') || args.pluginData === 'pglite-cjs'
+        ? undefined
+        : build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, pluginData: 'pglite-cjs' }),
+    );
+  },
+};
+
 /** @type {esbuild.BuildOptions} */
 const nodeOptions = {
   bundle: true,
@@ -40,6 +55,7 @@ const nodeOptions = {
   sourcemap: production ? false : 'linked',
   minify: production,
   external: ['vscode', 'pg-native', 'mocha', 'playwright-core'],
+  plugins: [pgliteAsCommonJs],
   logOverride: failOnEmptyImportMeta,
   logLevel: 'warning',
   metafile: true,

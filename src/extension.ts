@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { Log } from './vscode/log';
 import { registerCommands, type CommandTable } from './vscode/commands';
+import type { SqlPort } from './core/sql';
 
 /** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
 export interface ExtensionApi {
   readonly log: Log;
+  /** A new in-memory PGlite database (from the template), opened inside the extension host. Caller closes it. */
+  readonly openScratchDatabase: () => Promise<SqlPort>;
 }
 
 /**
@@ -21,7 +24,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(...registerCommands(commands, log));
 
   log.info(`activated (VS Code ${vscode.version}, ${process.platform}, Node ${process.version})`);
-  return { log };
+  // loaded on first use, so activation stays cheap
+  const openScratchDatabase = async () => (await import('./db/template.js')).openPgliteFromTemplate();
+  return { log, openScratchDatabase };
 }
 
 export function deactivate(): void {
