@@ -1,9 +1,8 @@
 import { InvalidInputError } from '../errors';
 import { formatPath, parseJsonWithPositions, type JsonPath, type PositionedJson } from './jsonPositions';
+import { CONFLICT_TYPES, OP_STATUSES, STRATEGIES } from '../sync/types';
 import {
-  CONFLICT_TYPES,
-  QUEUE_STATUSES,
-  STRATEGIES,
+  customFunctionName,
   type ResolveTake,
   type Scenario,
   type ScenarioConflictType,
@@ -137,6 +136,9 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
     if (strategy === 'custom' && !fn?.trim()) {
       issue([...p, 'function'], 'a custom rule needs "function": SQL creating a function (base jsonb, hub jsonb, incoming jsonb, type text) returns jsonb');
     }
+    if (strategy === 'custom' && fn?.trim() && !customFunctionName(fn)) {
+      issue([...p, 'function'], 'the custom function SQL must create a function: CREATE [OR REPLACE] FUNCTION name(base jsonb, hub jsonb, incoming jsonb, type text) RETURNS jsonb …');
+    }
     if (strategy !== undefined && strategy !== 'custom' && fn !== undefined) {
       issue([...p, 'function'], `"function" is only used by the custom strategy, not by ${strategy}`);
     }
@@ -151,15 +153,11 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
 
   // steps
   const steps: ScenarioStep[] = [];
-  const stepLines: (number | undefined)[] = [];
   if (!Array.isArray(value.steps)) issue(['steps'], 'steps must be an array');
   (Array.isArray(value.steps) ? value.steps : []).forEach((s, i) => {
     const p: JsonPath = ['steps', i];
     const step = parseStep(s, p);
-    if (step) {
-      steps.push(step);
-      stepLines.push(positions?.lineOf(p));
-    }
+    if (step) steps.push(step);
   });
 
   function parseStep(s: unknown, p: JsonPath): ScenarioStep | undefined {
@@ -265,8 +263,8 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
             continue;
           }
           for (const [status, n] of Object.entries(counts)) {
-            if (!(QUEUE_STATUSES as readonly string[]).includes(status)) {
-              issue([...qp, status], `unknown queue status "${status}"; expected one of: ${list(QUEUE_STATUSES)}`);
+            if (!(OP_STATUSES as readonly string[]).includes(status)) {
+              issue([...qp, status], `unknown queue status "${status}"; expected one of: ${list(OP_STATUSES)}`);
             } else if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
               issue([...qp, status], `count must be a non-negative integer, got ${JSON.stringify(n)}`);
             }
@@ -291,6 +289,17 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
   }
 
   if (issues.length) throw new ScenarioInvalidError(fileName, issues);
+  const lines: Record<string, number> = {};
+  if (positions) {
+    const note = (path: JsonPath) => {
+      const l = positions.lineOf(path);
+      if (l !== undefined) lines[formatPath(path)] = l;
+    };
+    note(['schema']);
+    note(['seed']);
+    rules.forEach((_, i) => note(['rules', i]));
+    steps.forEach((_, i) => note(['steps', i]));
+  }
   return {
     name: name!,
     ...(description !== undefined ? { description } : {}),
@@ -300,6 +309,6 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
     rules,
     steps,
     fileName,
-    stepLines,
+    lines,
   };
 }

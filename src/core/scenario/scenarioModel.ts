@@ -1,36 +1,14 @@
+import type { ConflictType, Strategy } from '../sync/types';
+
 /**
  * The scenario model: what a `*.syncscenario.json` file says, after validation. The same shape is produced by
  * exportScenario (a playground's steps so far) and consumed by runScenario, so a file, the CLI and the VS Code UI
  * all speak one language.
  */
 
-/** Conflict types, with PostgreSQL 18's names (see DESIGN.md). */
-export const CONFLICT_TYPES = [
-  'insert_exists',
-  'update_origin_differs',
-  'update_exists',
-  'update_missing',
-  'update_deleted',
-  'delete_origin_differs',
-  'delete_missing',
-] as const;
-export type ScenarioConflictType = (typeof CONFLICT_TYPES)[number];
-
-/** Resolution strategies a rule can name. */
-export const STRATEGIES = [
-  'last_writer_wins',
-  'first_writer_wins',
-  'hub_wins',
-  'replica_wins',
-  'higher_version_wins',
-  'field_merge',
-  'manual',
-  'custom',
-] as const;
-export type ScenarioStrategy = (typeof STRATEGIES)[number];
-
-/** Operation queue statuses (DESIGN.md "Replicas, capture and the operation queue"). */
-export const QUEUE_STATUSES = ['pending', 'sent', 'applied', 'conflict', 'rejected', 'failed'] as const;
+/** The engine's vocabulary is the file's vocabulary: conflict types, strategies and queue statuses come from there. */
+export type ScenarioConflictType = ConflictType;
+export type ScenarioStrategy = Strategy;
 
 /** A replica of the hub. */
 export interface ScenarioReplica {
@@ -94,12 +72,24 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
   /** The file the scenario came from, for messages. */
   readonly fileName?: string;
-  /** 1-based line of each step in the file, when parsed from text (same index as `steps`). */
-  readonly stepLines?: readonly (number | undefined)[];
+  /**
+   * 1-based lines in the file, by field path (`schema`, `seed`, `rules[2]`, `steps[3]`), when parsed from text:
+   * runtime messages (bad SQL in the schema, a failing step) point back into the file.
+   */
+  readonly lines?: Readonly<Record<string, number>>;
 }
 
-/** The moment every scenario's simulated clock starts at, so runs are reproducible. */
-export const SCENARIO_EPOCH_MS = Date.UTC(2025, 0, 1, 0, 0, 0, 0);
+/**
+ * The name of the function a custom rule's SQL creates (`CREATE [OR REPLACE] FUNCTION [schema.]name(`), as the
+ * engine wants it: `{ schema, name }` unquoted. Undefined when the SQL creates no function.
+ */
+export function customFunctionName(sql: string): { schema: string; name: string } | undefined {
+  const part = String.raw`("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+  const m = new RegExp(String.raw`\bcreate\s+(?:or\s+replace\s+)?function\s+${part}(?:\s*\.\s*${part})?\s*\(`, 'i').exec(sql);
+  if (!m) return undefined;
+  const unquote = (x: string) => (x.startsWith('"') ? x.slice(1, -1).replaceAll('""', '"') : x.toLowerCase());
+  return m[2] !== undefined ? { schema: unquote(m[1]!), name: unquote(m[2]) } : { schema: 'public', name: unquote(m[1]!) };
+}
 
 /** The step back in the file's JSON form (the inverse of parsing), for export and for reports. */
 export function stepToJson(step: ScenarioStep): Record<string, unknown> {

@@ -54,7 +54,7 @@ describe('parseScenario', () => {
     const text = scenarioText();
     const s = parseScenario(text);
     const again = parseScenario(JSON.stringify(scenarioToJson(s), null, 2));
-    assert.deepEqual({ ...again, stepLines: undefined }, { ...s, stepLines: undefined });
+    assert.deepEqual({ ...again, lines: undefined }, { ...s, lines: undefined });
   });
 
   it('names the field and line of an unknown step kind', () => {

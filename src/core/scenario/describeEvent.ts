@@ -1,0 +1,46 @@
+import type { TimelineEvent } from '../sync/events';
+import { displayName } from '../sync/ident';
+
+const key = (pk: Record<string, unknown>) =>
+  Object.entries(pk)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(',');
+
+/** One line for a person reading a timeline: what happened, to which row, and why. */
+export function describeEvent(e: TimelineEvent): string {
+  switch (e.type) {
+    case 'sync_started':
+      return `sync started: ${e.queued} op(s) to push, cursor ${e.cursor}`;
+    case 'sync_skipped':
+      return `sync skipped: replica is ${e.reason}`;
+    case 'batch_pushed':
+      return `pushed batch ${e.batch}: ${e.opIds.join(', ')}${e.alreadyApplied ? ` (${e.alreadyApplied} already applied)` : ''}`;
+    case 'op_applied':
+      return `${e.opId} ${e.kind} ${displayName(e.table)}(${key(e.pk)}) applied at the hub, version ${e.version}`;
+    case 'conflict_detected':
+      return `conflict #${e.conflictId} ${e.conflict} on ${displayName(e.table)}(${key(e.pk)}) from ${e.opId} ${e.kind}; strategy ${e.strategy}`;
+    case 'conflict_resolved':
+      return `conflict #${e.conflictId} ${e.conflict} → ${e.outcome}${e.choice ? ` (${e.choice})` : ''}: ${e.reason}`;
+    case 'op_discarded':
+      return `${e.opId} ${e.kind} ${displayName(e.table)}(${key(e.pk)}) discarded: ${e.reason}`;
+    case 'op_rejected':
+      return `${e.opId} ${e.kind} ${displayName(e.table)}(${key(e.pk)}) rejected${e.code ? ` [${e.code}]` : ''}: ${e.error}`;
+    case 'op_failed':
+      return `${e.opId} ${e.kind} ${displayName(e.table)}(${key(e.pk)}) failed (${e.retries} retries, now ${e.status}): ${e.error}`;
+    case 'change_pulled':
+      return `pulled change ${e.changeSeq}: ${e.kind} ${displayName(e.table)}(${key(e.pk)}) from ${e.origin}, version ${e.version} → ${e.result}`;
+    case 'sync_finished':
+      return (
+        `sync finished: pushed ${e.pushed}, applied ${e.applied}, conflicts ${e.conflicts}, discarded ${e.discarded}, ` +
+        `rejected ${e.rejected}, failed ${e.failed}, pulled ${e.pulled}, cursor ${e.cursor}${e.moreToDo ? ', more to do' : ''}`
+      );
+    case 'replica_online':
+      return 'replica is online';
+    case 'replica_offline':
+      return 'replica is offline';
+    case 'conflict_resolved_manually': {
+      const c = e.choice;
+      return `conflict #${e.conflictId} (${e.opId}) resolved by a person: ${typeof c === 'string' ? `took ${c}` : `edited row ${JSON.stringify(c.row)}`}`;
+    }
+  }
+}
