@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { pgliteBuildKey } from './pgliteBuild';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadPgliteAssets } from './pgliteAssets';
@@ -9,18 +10,10 @@ import { PgliteSqlPort } from './pglitePort';
  * A freshly initialised PGlite data directory, kept as an uncompressed tarball. initdb costs ~2.5-4.5 s of
  * blocked thread; loading this tarball into a new instance costs ~0.7 s. Built once per machine and PGlite version.
  */
-const PGLITE_VERSION: string = (() => {
-  try {
-    return JSON.parse(readFileSync(require.resolve('@electric-sql/pglite/package.json'), 'utf8')).version;
-  } catch {
-    return 'bundled';
-  }
-})();
-
 let template: Promise<Blob> | undefined;
 
 export function templateCacheFile(cacheDir = path.join(os.tmpdir(), 'sync-playground')): string {
-  return path.join(cacheDir, `pglite-${PGLITE_VERSION}-template.tar`);
+  return path.join(cacheDir, `pglite-${pgliteBuildKey()}-template.tar`);
 }
 
 /** The template tarball: read from the cache file, or made by one initdb and written there. */
