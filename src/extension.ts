@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Log } from './vscode/log';
 import { registerCommands, type CommandTable } from './vscode/commands';
 import type { SqlPort } from './core/sql';
+import { createConnectionsFeature } from './vscode/connections/connectionsFeature';
 
 /** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
 export interface ExtensionApi {
@@ -18,8 +19,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = new Log();
   context.subscriptions.push(log);
 
+  // saved PostgreSQL connections: profiles, the Connections view, the replication monitor (nothing connects yet)
+  const connections = createConnectionsFeature(context, log);
+  context.subscriptions.push(connections);
+
   const commands: CommandTable = {
     showLog: () => log.show(),
+    ...connections.commands,
   };
   context.subscriptions.push(...registerCommands(commands, log));
 

@@ -6,6 +6,16 @@
 export const CommandIds = {
   showLog: 'syncPlayground.showLog',
   runQuery: 'syncPlayground.runQuery',
+  // connections (issue 6)
+  addConnection: 'syncPlayground.addConnection',
+  editConnection: 'syncPlayground.editConnection',
+  removeConnection: 'syncPlayground.removeConnection',
+  testConnection: 'syncPlayground.testConnection',
+  setConnectionPassword: 'syncPlayground.setConnectionPassword',
+  refreshConnections: 'syncPlayground.refreshConnections',
+  refreshReplicationMonitor: 'syncPlayground.refreshReplicationMonitor',
+  selectTop1000: 'syncPlayground.selectTop1000',
+  runSqlOnConnection: 'syncPlayground.runSqlOnConnection',
 } as const;
 
 export type CommandKey = keyof typeof CommandIds;

@@ -1,0 +1,49 @@
+import * as vscode from 'vscode';
+import { ConnectionManager } from '../../core/connections/connectionManager';
+import { connectionTargets, type ConnectionTarget } from '../../core/connections/connectionTargets';
+import { ProfileStore } from '../../core/connections/profileStore';
+import { PgConnectionDriver } from '../../db/connections/pgConnectionDriver';
+import type { CommandTable } from '../commands';
+import type { Log } from '../log';
+import { connectionCommands, type RunOnTarget } from './connectionCommands';
+import { ConnectionsTree } from './connectionsTree';
+import { ConfigurationProfileBackend, connectionOptions } from './profileBackends';
+
+/** The view id of the Connections section in the Sync Playground sidebar. */
+export const CONNECTIONS_VIEW = 'syncPlayground.connections';
+
+/** What the composition root gets back: the commands to register, and targets for the SQL runner. */
+export interface ConnectionsFeature extends vscode.Disposable {
+  readonly commands: CommandTable;
+  readonly store: ProfileStore;
+  readonly manager: ConnectionManager;
+  /** Every saved connection as a SQL runner target (read it again after `store.onDidChange`). */
+  targets(): ConnectionTarget[];
+}
+
+/**
+ * Builds the Connections feature: profiles over settings + SecretStorage, pooled connections over `pg`, the
+ * sidebar view. Nothing connects until the user expands a connection or runs a command.
+ */
+export function createConnectionsFeature(context: vscode.ExtensionContext, log: Log, runOnTarget?: RunOnTarget): ConnectionsFeature {
+  const store = new ProfileStore(new ConfigurationProfileBackend(), context.secrets);
+  const driver = new PgConnectionDriver();
+  const manager = new ConnectionManager(store, driver, connectionOptions);
+  const tree = new ConnectionsTree(store, manager, log);
+  const view = vscode.window.createTreeView(CONNECTIONS_VIEW, { treeDataProvider: tree, showCollapseAll: true });
+  const visibility = view.onDidChangeVisibility((e) => tree.setVisible(e.visible));
+  tree.setVisible(view.visible);
+  const commands = connectionCommands({ store, manager, driver, tree, log, ...(runOnTarget ? { runOnTarget } : {}) });
+  return {
+    commands,
+    store,
+    manager,
+    targets: () => connectionTargets(store, manager),
+    dispose: () => {
+      visibility.dispose();
+      view.dispose();
+      tree.dispose();
+      manager.dispose();
+    },
+  };
+}
