@@ -1,7 +1,7 @@
 /**
  * Hybrid logical clock timestamps. The text form sorts like the tuple (wall, counter, node), both in
  * JavaScript and in SQL with COLLATE "C", so the hub compares HLCs set-based as plain text:
- *   `000001735689600000-000000-A`  = wall ms (18 digits) - counter (6 digits) - node (replica name, or `hub`)
+ *   `000001735689600000-0000000000-A`  = wall ms (18 digits) - counter (10 digits) - node (replica name, or `hub`)
  * Ties of wall and counter fall to the node name: that is the "ties by replica name" rule.
  * The clock arithmetic itself runs in SQL (`_sync.hlc_tick`, `_sync.hlc_observe`) next to the capture triggers.
  */
@@ -13,14 +13,14 @@ export interface Hlc {
 }
 
 const WALL_DIGITS = 18;
-const COUNTER_DIGITS = 6;
+const COUNTER_DIGITS = 10;
 
 export function formatHlc(h: Hlc): string {
   return `${String(h.wall).padStart(WALL_DIGITS, '0')}-${String(h.counter).padStart(COUNTER_DIGITS, '0')}-${h.node}`;
 }
 
 export function parseHlc(s: string): Hlc {
-  const m = /^(\d{18})-(\d{6})-(.+)$/.exec(s);
+  const m = /^(\d{18})-(\d{10})-(.+)$/.exec(s);
   if (!m) throw new RangeError(`Not an HLC timestamp: ${JSON.stringify(s)}`);
   return { wall: Number(m[1]), counter: Number(m[2]), node: m[3]! };
 }

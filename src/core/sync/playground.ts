@@ -9,20 +9,31 @@
  * All state lives in the databases (`_sync` schemas), so `Playground.open()` on the same databases continues
  * where a previous process stopped: queues, cursors, clocks, rules, conflicts and the timeline.
  */
-import type { SqlPort } from '../sql';
-import type { Clock } from './clock';
+import type { Queryable, SqlPort } from '../sql';
+import { Disposable } from '../dispose';
+import { InvalidInputError } from '../errors';
+import { SIMULATION_START_MS, SimulatedClock, type Clock } from './clock';
 import type { ManualResolutionEvent, SyncEvent, SyncSummary, TimelineEvent, TimelineEventType } from './events';
 import type {
   ConflictRecord,
-  ConflictType,
-  TableRef,
   ConflictRule,
+  ConflictType,
   ManualChoice,
   ResolutionPreview,
   Strategy,
+  TableRef,
   TrackedTable,
 } from './types';
-import type { Replica } from './replica';
+import { STRATEGIES } from './types';
+import { Replica } from './replica';
+import { HUB_SCHEMA_SQL, REPLICA_SCHEMA_SQL, SYNC_FORMAT } from './schemaSql';
+import { discoverTables, hubCaptureSql, loadTables, orderTables, pkJson, registerTables, replicaCaptureSql, type TableEntry } from './tracking';
+import { qualified } from './ident';
+import { strategyFor, toTableRef, validateRules } from './rules';
+import { runSync } from './sync';
+import { applyPulled, hasChanges, readChanges } from './pull';
+import { appendEvents, readTimeline } from './timeline';
+import { previewResolution, readConflicts, resolveManually } from './conflicts';
 
 /** One replica to create. */
 export interface ReplicaSpec {
@@ -81,60 +92,326 @@ export interface TimelineQuery {
 
 export interface ConflictQuery {
   readonly replica?: string;
+  /** One conflict by id. */
+  readonly id?: number;
   /** Only parked (manual) conflicts still waiting for a person. */
   readonly open?: boolean;
 }
 
-/** API skeleton: the implementation replaces this declaration with the same signatures. */
-export declare class Playground {
-  /** Installs `_sync` on the hub and every replica (fresh databases) and registers the replicas at the hub. */
-  static create(options: CreateOptions): Promise<Playground>;
-  /** Re-opens a playground from its databases. */
-  static open(options: OpenOptions): Promise<Playground>;
+const REPLICA_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
 
-  readonly hub: SqlPort;
-  readonly clock: Clock;
-  readonly settings: PlaygroundSettings;
-  readonly replicas: readonly Replica[];
-  replica(name: string): Replica;
+const DEFAULTS: PlaygroundSettings = { defaultStrategy: 'last_writer_wins', batchSize: 500, maxRetries: 3 };
+
+export class Playground extends Disposable {
+  #tables: TableEntry[];
+  #rules: ConflictRule[];
+  readonly #replicas: Replica[];
+  readonly #running = new Set<string>();
+
+  private constructor(
+    readonly hub: SqlPort,
+    readonly clock: Clock,
+    readonly settings: PlaygroundSettings,
+    replicas: (db: Playground) => Replica[],
+    tables: TableEntry[],
+    rules: ConflictRule[],
+  ) {
+    super();
+    this.#tables = tables;
+    this.#rules = rules;
+    this.#replicas = replicas(this);
+  }
+
+  /** Installs `_sync` on the hub and every replica (fresh databases) and registers the replicas at the hub. */
+  static async create(options: CreateOptions): Promise<Playground> {
+    const settings: PlaygroundSettings = {
+      defaultStrategy: options.defaultStrategy ?? DEFAULTS.defaultStrategy,
+      batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
+    };
+    validateSettings(settings);
+    const rules = [...(options.rules ?? [])];
+    validateRules(rules);
+    const names = options.replicas.map((r) => r.name);
+    names.forEach((n, i) => {
+      if (!REPLICA_NAME.test(n) || n === 'hub') {
+        throw new InvalidInputError(
+          `Replica name "${n}" is not allowed: use 1-63 letters, digits, "_", "-" or "." (and not "hub").`,
+          `replicas[${i}].name`,
+        );
+      }
+    });
+    if (new Set(names).size !== names.length) throw new InvalidInputError('Replica names must be unique.', 'replicas');
+    const clock = options.clock ?? new SimulatedClock();
+    await options.hub.transaction(async (tx) => {
+      await tx.exec(HUB_SCHEMA_SQL);
+      await tx.query(`INSERT INTO _sync.clock (node) VALUES ('hub')`);
+      await tx.query(
+        `INSERT INTO _sync.meta VALUES ('format', to_jsonb($1::int)), ('settings', $2::jsonb), ('clock_ms', to_jsonb($3::bigint))`,
+        [SYNC_FORMAT, JSON.stringify(settings), clock.now()],
+      );
+      await tx.query(`INSERT INTO _sync.replicas (name, ord) SELECT n, i FROM unnest($1::text[]) WITH ORDINALITY u(n, i)`, [names]);
+      await storeRules(tx, rules);
+    });
+    for (const spec of options.replicas) {
+      await spec.db.transaction(async (tx) => {
+        await tx.exec(REPLICA_SCHEMA_SQL);
+        await tx.query('INSERT INTO _sync.clock (node, skew_ms) VALUES ($1, $2)', [spec.name, Math.trunc(spec.clockSkewMs ?? 0)]);
+        await tx.query(`INSERT INTO _sync.meta VALUES ('name', to_jsonb($1::text)), ('format', to_jsonb($2::int))`, [spec.name, SYNC_FORMAT]);
+      });
+    }
+    const pg: Playground = new Playground(
+      options.hub,
+      clock,
+      settings,
+      (p) => options.replicas.map((spec) => new Replica(spec.name, spec.db, clock, () => p.#tables, { online: true, skewMs: Math.trunc(spec.clockSkewMs ?? 0) })),
+      [],
+      rules,
+    );
+    return pg;
+  }
+
+  /** Re-opens a playground from its databases. */
+  static async open(options: OpenOptions): Promise<Playground> {
+    const meta = await options.hub
+      .query<{ key: string; value: unknown }>(`SELECT key, value FROM _sync.meta`)
+      .catch((e: unknown) => {
+        throw new InvalidInputError(`The hub holds no playground (no _sync schema): ${(e as Error).message}`, 'hub');
+      });
+    const m = new Map(meta.rows.map((r) => [r.key, r.value]));
+    if (m.get('role') !== 'hub') throw new InvalidInputError('This database is not a playground hub.', 'hub');
+    if (m.get('format') !== SYNC_FORMAT) throw new InvalidInputError(`Playground format ${String(m.get('format'))} is not supported (expected ${SYNC_FORMAT}).`, 'hub');
+    const settings = { ...DEFAULTS, ...(m.get('settings') as Partial<PlaygroundSettings>) };
+    const clock = options.clock ?? new SimulatedClock(Number(m.get('clock_ms') ?? SIMULATION_START_MS));
+    const names = (await options.hub.query<{ name: string }>('SELECT name FROM _sync.replicas ORDER BY ord')).rows.map((r) => r.name);
+    const missing = names.filter((n) => !options.replicas[n]);
+    if (missing.length) throw new InvalidInputError(`Missing database for replica ${missing.join(', ')}.`, 'replicas');
+    const states = new Map<string, { online: boolean; skewMs: number }>();
+    for (const n of names) {
+      const db = options.replicas[n]!;
+      const r = await db.query<{ name: unknown; online: unknown; skew: string }>(
+        `SELECT (SELECT value FROM _sync.meta WHERE key = 'name') AS name, (SELECT value FROM _sync.meta WHERE key = 'online') AS online,
+                (SELECT skew_ms FROM _sync.clock) AS skew`,
+      );
+      const row = r.rows[0]!;
+      if (row.name !== n) throw new InvalidInputError(`The database given for replica ${n} belongs to replica ${String(row.name)}.`, `replicas.${n}`);
+      states.set(n, { online: row.online !== false, skewMs: Number(row.skew) });
+    }
+    const tables = await loadTables(options.hub);
+    const rules = (await options.hub.query<{ rule: ConflictRule }>('SELECT rule FROM _sync.rules ORDER BY ord')).rows.map((r) => r.rule);
+    return new Playground(
+      options.hub,
+      clock,
+      settings,
+      (p) => names.map((n) => new Replica(n, options.replicas[n]!, clock, () => p.#tables, states.get(n)!)),
+      tables,
+      rules,
+    );
+  }
+
+  get replicas(): readonly Replica[] {
+    return this.#replicas;
+  }
+
+  replica(name: string): Replica {
+    const r = this.#replicas.find((x) => x.name === name);
+    if (!r) throw new InvalidInputError(`No replica named "${name}" (replicas: ${this.#replicas.map((x) => x.name).join(', ')}).`, 'replica');
+    return r;
+  }
+
+  /** The tables being synced, in FK order (parents first). */
+  tables(): readonly TrackedTable[] {
+    return this.#tables.map(({ id: _id, ...t }) => t);
+  }
 
   /**
-   * Runs user DDL on the hub, then on every replica, and starts tracking every user table it finds (capture
-   * triggers on replicas, version tracking on the hub). Refuses tables without a primary key (InvalidInputError,
-   * nothing is installed: the DDL is rolled back). Rows already in hub tables become version 1 at the hub.
+   * Runs user DDL on the hub, then on every replica, and starts tracking every new user table (capture triggers on
+   * replicas, version tracking on the hub). Refuses tables without a primary key (InvalidInputError; the DDL is
+   * rolled back on the hub). Rows the DDL inserts at the hub become version 1 there and reach replicas by pull.
    */
-  applySchema(sql: string): Promise<readonly TrackedTable[]>;
-  /** Runs SQL on the hub (captured as hub writes), then copies the hub's changes to every replica (not captured). */
-  seed(sql: string): Promise<void>;
-  /** The tables being synced. */
-  tables(): readonly TrackedTable[];
+  async applySchema(sql: string): Promise<readonly TrackedTable[]> {
+    await this.#touchHubClock();
+    const added = await this.hub.transaction(async (tx) => {
+      await tx.exec(sql);
+      const found = (await discoverTables(tx)).filter((t) => !this.#tables.some((x) => x.schema === t.schema && x.name === t.name));
+      const entries = orderTables(found).map((t, i) => ({ ...t, id: this.#tables.length + i + 1 }));
+      await registerTables(tx, entries);
+      for (const t of entries) {
+        await tx.exec(hubCaptureSql(t));
+        await tx.query(
+          `SELECT _sync.hub_record($1, w) FROM (SELECT jsonb_agg(jsonb_build_object('pk', ${pkJson(t, 'h')}, 'after', to_jsonb(h))) AS w
+             FROM ${qualified(t)} h) x WHERE w IS NOT NULL`,
+          [t.id],
+        );
+      }
+      return entries;
+    });
+    this.#tables = [...this.#tables, ...added];
+    for (const r of this.#replicas) {
+      await r.db.transaction(async (tx) => {
+        await tx.exec(sql);
+        await registerTables(tx, added);
+        for (const t of added) await tx.exec(replicaCaptureSql(t));
+      });
+    }
+    return added.map(({ id: _id, ...t }) => t);
+  }
 
-  rules(): readonly ConflictRule[];
+  /** Runs SQL on the hub, captured as hub writes (a person editing the hub). */
+  async hubExec(sql: string): Promise<void> {
+    await this.#touchHubClock();
+    await this.hub.exec(sql);
+  }
+
+  /** Runs SQL on the hub, then copies the hub's changes to every replica (pulled: not captured, versions recorded). */
+  async seed(sql: string): Promise<void> {
+    await this.hubExec(sql);
+    for (const r of this.#replicas) {
+      for (;;) {
+        const changes = await readChanges(this.hub, r.name, await r.cursor(), this.settings.batchSize);
+        if (!changes.length) break;
+        await applyPulled(r.db, r.name, this.#tables, changes, this.#at(), this.clock.now());
+      }
+    }
+  }
+
+  rules(): readonly ConflictRule[] {
+    return this.#rules;
+  }
+
   /** Replaces the rules (stored at the hub). Validates them; `custom` functions must exist on the hub. */
-  setRules(rules: readonly ConflictRule[]): Promise<void>;
+  async setRules(rules: readonly ConflictRule[]): Promise<void> {
+    validateRules(rules);
+    for (const [i, r] of rules.entries()) {
+      if (r.strategy !== 'custom') continue;
+      const fn = toTableRef(r.function!);
+      const ok = await this.hub.query<{ p: string | null }>(
+        `SELECT to_regprocedure(format('%I.%I(jsonb, jsonb, jsonb, text)', $1::text, $2::text))::text AS p`,
+        [fn.schema, fn.name],
+      );
+      if (!ok.rows[0]?.p) {
+        throw new InvalidInputError(
+          `Rule ${i + 1}: the hub has no function ${fn.schema}.${fn.name}(base jsonb, hub jsonb, incoming jsonb, conflict_type text) returning jsonb. Create it on the hub first.`,
+          `rules[${i}].function`,
+        );
+      }
+    }
+    await this.hub.transaction((tx) => storeRules(tx, rules));
+    this.#rules = [...rules];
+  }
+
   /** The strategy that applies to a table and conflict type under the current rules. */
-  strategyFor(table: TableRef | string, conflict: ConflictType): Strategy;
+  strategyFor(table: TableRef | string, conflict: ConflictType): Strategy {
+    return strategyFor(this.#rules, this.settings.defaultStrategy, toTableRef(table), conflict).strategy;
+  }
+
+  /** Takes a replica offline or online (recorded in its database and the timeline). */
+  async setOnline(replica: string, online: boolean): Promise<void> {
+    const r = this.replica(replica);
+    await r.setOnlineState(online);
+    await appendEvents(this.hub, [{ type: online ? 'replica_online' : 'replica_offline', at: this.#at(), replica }]);
+  }
 
   /** Pushes the replica's queue and pulls the hub's changes, yielding events; returns the summary. */
-  sync(replica: string, options?: SyncOptions): AsyncGenerator<SyncEvent, SyncSummary, void>;
+  async *sync(replica: string, options: SyncOptions = {}): AsyncGenerator<SyncEvent, SyncSummary, void> {
+    const r = this.replica(replica);
+    if (this.#running.has(replica)) throw new InvalidInputError(`A sync of replica ${replica} is already running.`, 'replica');
+    this.#running.add(replica);
+    try {
+      await this.#touchHubClock();
+      return yield* runSync({
+        hub: this.hub, replica: r, tables: this.#tables, rules: this.#rules, defaultStrategy: this.settings.defaultStrategy,
+        maxRetries: this.settings.maxRetries, batchSize: options.batchSize ?? this.settings.batchSize, now: () => this.clock.now(),
+        direction: options.direction ?? 'both', ...(options.loseAckAfterBatch !== undefined ? { loseAckAfterBatch: options.loseAckAfterBatch } : {}),
+      });
+    } finally {
+      this.#running.delete(replica);
+    }
+  }
+
   /** `sync()` run to the end. */
-  syncToEnd(replica: string, options?: SyncOptions): Promise<SyncSummary>;
+  async syncToEnd(replica: string, options?: SyncOptions): Promise<SyncSummary> {
+    const it = this.sync(replica, options);
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return n.value;
+    }
+  }
+
   /** Syncs every online replica in order, repeating until nothing is left to do (max `rounds`, default 10). */
-  syncAll(rounds?: number): Promise<void>;
+  async syncAll(rounds = 10): Promise<void> {
+    for (let i = 0; i < rounds; i++) {
+      let more = false;
+      for (const r of this.#replicas) {
+        if (!r.online) continue;
+        const s = await this.syncToEnd(r.name);
+        more ||= s.moreToDo;
+      }
+      if (!more) {
+        // one more pull round so every replica has every other replica's last changes
+        let pending = false;
+        for (const r of this.#replicas) if (r.online && (await hasChanges(this.hub, r.name, await r.cursor()))) pending = true;
+        if (!pending) return;
+      }
+    }
+  }
 
   /** Conflict log, in detection order. */
-  conflicts(query?: ConflictQuery): Promise<readonly ConflictRecord[]>;
-  conflict(id: number): Promise<ConflictRecord>;
+  conflicts(query: ConflictQuery = {}): Promise<readonly ConflictRecord[]> {
+    return readConflicts(this.hub, this.#tables, query);
+  }
+
+  async conflict(id: number): Promise<ConflictRecord> {
+    const [c] = await readConflicts(this.hub, this.#tables, { id });
+    if (!c) throw new InvalidInputError(`No conflict #${id}.`, 'conflictId');
+    return c;
+  }
+
   /** What resolving a conflict would do, without doing it: by a person's choice, or by a strategy. */
-  preview(conflictId: number, how: ManualChoice | { readonly strategy: Strategy }): Promise<ResolutionPreview>;
+  async preview(conflictId: number, how: ManualChoice | { readonly strategy: Strategy }): Promise<ResolutionPreview> {
+    const c = await this.conflict(conflictId);
+    return previewResolution(this.hub, this.#tables, this.#rules, this.settings.defaultStrategy, c, how);
+  }
+
   /** Resolves a parked conflict. The op becomes `applied` (or `discarded` for `hub`) at the hub and, on its next sync, at the replica. */
-  resolve(conflictId: number, choice: ManualChoice): Promise<ManualResolutionEvent>;
+  async resolve(conflictId: number, choice: ManualChoice): Promise<ManualResolutionEvent> {
+    await this.#touchHubClock();
+    const c = await this.conflict(conflictId);
+    return resolveManually(this.hub, this.#tables, c, choice, this.#at());
+  }
 
   /** The timeline, in order. */
-  timeline(query?: TimelineQuery): Promise<readonly TimelineEvent[]>;
-  /** Op ids the hub has processed (applied, discarded, rejected or parked), in processing order. */
-  processedOpIds(): Promise<readonly string[]>;
+  timeline(query: TimelineQuery = {}): Promise<readonly TimelineEvent[]> {
+    return readTimeline(this.hub, query);
+  }
 
-  /** Closes nothing it was given: the caller owns the databases. */
-  dispose(): void;
+  /** Op ids the hub has processed (applied, discarded, rejected or parked), in processing order. */
+  async processedOpIds(): Promise<readonly string[]> {
+    return (await this.hub.query<{ op_id: string }>('SELECT op_id FROM _sync.applied_ops ORDER BY ord')).rows.map((r) => r.op_id);
+  }
+
+  #at(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  async #touchHubClock(): Promise<void> {
+    const now = this.clock.now();
+    await this.hub.query(`UPDATE _sync.meta SET value = to_jsonb($1::bigint) WHERE key = 'clock_ms'`, [now]);
+    await this.hub.query('UPDATE _sync.clock SET physical_ms = $1', [now]);
+  }
+}
+
+function validateSettings(s: PlaygroundSettings): void {
+  if (!STRATEGIES.includes(s.defaultStrategy)) throw new InvalidInputError(`Unknown default strategy "${s.defaultStrategy}".`, 'defaultStrategy');
+  if (!Number.isInteger(s.batchSize) || s.batchSize < 1) throw new InvalidInputError('batchSize must be a positive integer.', 'batchSize');
+  if (!Number.isInteger(s.maxRetries) || s.maxRetries < 1) throw new InvalidInputError('maxRetries must be a positive integer.', 'maxRetries');
+  if (s.defaultStrategy === 'custom') throw new InvalidInputError('The default strategy cannot be "custom" (it needs a function): use a rule.', 'defaultStrategy');
+}
+
+async function storeRules(tx: Queryable, rules: readonly ConflictRule[]): Promise<void> {
+  await tx.query('DELETE FROM _sync.rules');
+  await tx.query(
+    'INSERT INTO _sync.rules (ord, rule) SELECT i, r FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY e(r, i)',
+    [JSON.stringify(rules)],
+  );
 }

@@ -3,30 +3,129 @@
  * connection to the same database) are captured by triggers into `_sync.oplog`.
  */
 import type { QueryResult, Row, SqlPort } from '../sql';
-import type { Op, OpStatus, QueueCounts } from './types';
+import type { Clock } from './clock';
+import type { Op, OpStatus, QueueCounts, RowImage } from './types';
+import { OP_STATUSES } from './types';
+import type { TableEntry } from './tracking';
 
-export declare class Replica {
-  readonly name: string;
-  readonly db: SqlPort;
+interface OpRow {
+  seq: string;
+  table_id: number;
+  pk: RowImage;
+  kind: Op['kind'];
+  before: RowImage | null;
+  after: RowImage | null;
+  changed: string[] | null;
+  base_version: string;
+  hlc: string;
+  status: OpStatus;
+  retries: number;
+  error: string | null;
+}
+
+export class Replica {
+  #online: boolean;
+  #skew: number;
+
+  /** @internal Built by Playground. */
+  constructor(
+    readonly name: string,
+    readonly db: SqlPort,
+    private readonly clock: Clock,
+    private readonly tables: () => readonly TableEntry[],
+    state: { online: boolean; skewMs: number },
+  ) {
+    this.#online = state.online;
+    this.#skew = state.skewMs;
+  }
+
   /** Offline replicas are skipped by sync. */
-  readonly online: boolean;
-  readonly clockSkewMs: number;
+  get online(): boolean {
+    return this.#online;
+  }
+
+  get clockSkewMs(): number {
+    return this.#skew;
+  }
+
+  /** Sets the replica's physical time (playground clock; the skew is applied in SQL). */
+  async tickPhysical(): Promise<void> {
+    await this.db.query('UPDATE _sync.clock SET physical_ms = $1', [this.clock.now()]);
+  }
 
   /**
    * Runs user SQL on this replica, captured. Sets the replica's physical time (playground clock + skew) first, so
    * the HLCs of its writes follow the playground clock.
    */
-  exec(sql: string): Promise<QueryResult[]>;
-  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  async exec(sql: string): Promise<QueryResult[]> {
+    await this.tickPhysical();
+    return this.db.exec(sql);
+  }
 
-  setOnline(online: boolean): Promise<void>;
-  setClockSkew(ms: number): Promise<void>;
+  /** One parameterised statement, captured like `exec`. */
+  async query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    await this.tickPhysical();
+    return this.db.query<R>(sql, params);
+  }
+
+  /** @internal Playground records the change in the timeline. */
+  async setOnlineState(online: boolean): Promise<void> {
+    await this.db.query(`UPDATE _sync.meta SET value = to_jsonb($1::boolean) WHERE key = 'online'`, [online]);
+    this.#online = online;
+  }
+
+  /** This replica's physical clock = playground clock + `ms`. */
+  async setClockSkew(ms: number): Promise<void> {
+    if (!Number.isFinite(ms)) throw new RangeError(`Clock skew must be a number of milliseconds, not ${ms}.`);
+    await this.db.query('UPDATE _sync.clock SET skew_ms = $1', [Math.trunc(ms)]);
+    this.#skew = Math.trunc(ms);
+  }
 
   /** The queue in capture order, optionally only some statuses. */
-  ops(statuses?: readonly OpStatus[]): Promise<readonly Op[]>;
-  counts(): Promise<QueueCounts>;
+  async ops(statuses?: readonly OpStatus[]): Promise<readonly Op[]> {
+    const r = await this.db.query<OpRow>(
+      `SELECT seq, table_id, pk, kind, before, after, changed, base_version, hlc, status, retries, error
+       FROM _sync.oplog WHERE $1::text[] IS NULL OR status = ANY($1) ORDER BY seq`,
+      [statuses ? [...statuses] : null],
+    );
+    const byId = new Map(this.tables().map((t) => [t.id, t]));
+    return r.rows.map((x) => {
+      const t = byId.get(x.table_id);
+      return {
+        opId: `${this.name}:${x.seq}`, replica: this.name, seq: Number(x.seq),
+        table: { schema: t?.schema ?? '?', name: t?.name ?? `#${x.table_id}` },
+        pk: x.pk, kind: x.kind, before: x.before, after: x.after, changed: x.changed, baseVersion: Number(x.base_version),
+        hlc: x.hlc, status: x.status, retries: x.retries, error: x.error,
+      };
+    });
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const r = await this.db.query<{ status: OpStatus; n: number }>('SELECT status, count(*)::int AS n FROM _sync.oplog GROUP BY status');
+    const out = Object.fromEntries(OP_STATUSES.map((s) => [s, 0])) as QueueCounts;
+    for (const x of r.rows) out[x.status] = x.n;
+    return out;
+  }
+
   /** The last hub change seq this replica has pulled. */
-  cursor(): Promise<number>;
+  async cursor(): Promise<number> {
+    const r = await this.db.query<{ c: string }>(`SELECT value::text AS c FROM _sync.meta WHERE key = 'cursor'`);
+    return Number(r.rows[0]?.c ?? 0);
+  }
+
   /** Puts a `failed` (or `rejected`) op back to `pending` with its retries reset. */
-  retry(opId: string): Promise<void>;
+  async retry(opId: string): Promise<void> {
+    const seq = this.#seqOf(opId);
+    await this.db.query(
+      `UPDATE _sync.oplog SET status = 'pending', retries = 0, error = NULL, error_code = NULL
+       WHERE seq = $1 AND status IN ('failed', 'rejected')`,
+      [seq],
+    );
+  }
+
+  #seqOf(opId: string): number {
+    const prefix = `${this.name}:`;
+    if (!opId.startsWith(prefix)) throw new RangeError(`Op ${opId} is not an op of replica ${this.name}.`);
+    return Number(opId.slice(prefix.length));
+  }
 }

@@ -158,6 +158,8 @@ export interface ConflictRecord {
   readonly result?: RowImage | null;
   readonly hubHlc: string | null;
   readonly incomingHlc: string;
+  /** The op's version claim (base version + local changes since), for higher_version_wins. */
+  readonly claim: number;
   /** The error when the outcome is `rejected`. */
   readonly error: string | null;
   /** For `resolved_manually`: what the person took. */

@@ -1,0 +1,174 @@
+/**
+ * One sync of one replica, as an async generator of events: refresh parked ops, push the queue in batches,
+ * pull the hub's changes in batches.
+ *
+ * Events are yielded only between transactions (see events.ts): each pushed batch is one hub transaction whose
+ * events are recorded in the timeline inside that transaction and yielded after it commits; each pulled batch
+ * is one replica transaction, its events recorded right after. A caller paused on any event holds no lock.
+ */
+import type { SqlPort } from '../sql';
+import { DbError } from '../errors';
+import type { SyncEvent, SyncSummary, TimelineEvent, UnnumberedEvent } from './events';
+import type { Replica } from './replica';
+import type { ConflictRule, OpStatus, RowImage, Strategy } from './types';
+import type { TableEntry } from './tracking';
+import { pushBatch, type OpResult, type PushOp } from './push';
+import { applyPulled, hasChanges, readChanges } from './pull';
+import { appendEvents } from './timeline';
+
+export interface SyncDeps {
+  readonly hub: SqlPort;
+  readonly replica: Replica;
+  readonly tables: readonly TableEntry[];
+  readonly rules: readonly ConflictRule[];
+  readonly defaultStrategy: Strategy;
+  readonly maxRetries: number;
+  readonly batchSize: number;
+  readonly now: () => number;
+  readonly direction: 'both' | 'push' | 'pull';
+  readonly loseAckAfterBatch?: number;
+}
+
+interface OpRow {
+  seq: string;
+  table_id: number;
+  pk: RowImage;
+  kind: PushOp['kind'];
+  before: RowImage | null;
+  after: RowImage | null;
+  base_version: string;
+  hlc: string;
+  retries: number;
+  claim: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSummary, void> {
+  const r = d.replica;
+  const at = () => iso(d.now());
+  const record = async (events: readonly UnnumberedEvent[]) => appendEvents(d.hub, events);
+  const totals = { pushed: 0, applied: 0, conflicts: 0, discarded: 0, rejected: 0, failed: 0, pulled: 0 };
+  if (!r.online) {
+    const [e] = await record([{ type: 'sync_skipped', at: at(), replica: r.name, reason: 'offline' }]);
+    yield e as SyncEvent;
+    return { ...totals, cursor: await r.cursor(), moreToDo: false, skipped: true };
+  }
+  await r.tickPhysical();
+  const queued = await r.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM _sync.oplog WHERE status IN ('pending', 'sent')`);
+  const [started] = await record([{ type: 'sync_started', at: at(), replica: r.name, queued: queued.rows[0]!.n, cursor: await r.cursor() }]);
+  yield started as SyncEvent;
+
+  await refreshParked(d);
+  let interrupted = false;
+  if (d.direction !== 'pull') {
+    let lastSeq = 0;
+    for (let batchNo = 1; ; batchNo++) {
+      const batch = await r.db.query<OpRow>(
+        `SELECT o.seq, o.table_id, o.pk, o.kind, o.before, o.after, o.base_version, o.hlc, o.retries,
+           o.base_version + (SELECT count(*) FROM _sync.oplog p WHERE p.table_id = o.table_id AND p.pk = o.pk
+                               AND p.base_version = o.base_version AND p.seq <= o.seq) AS claim
+         FROM _sync.oplog o WHERE o.status IN ('pending', 'sent') AND o.seq > $1 ORDER BY o.seq LIMIT $2`,
+        [lastSeq, d.batchSize],
+      );
+      if (!batch.rows.length) break;
+      lastSeq = Number(batch.rows[batch.rows.length - 1]!.seq);
+      const ops: PushOp[] = batch.rows.map((x) => ({
+        opId: `${r.name}:${x.seq}`, tableId: x.table_id, pk: x.pk, kind: x.kind, before: x.before, after: x.after,
+        baseVersion: Number(x.base_version), hlc: x.hlc, claim: Number(x.claim), retries: x.retries,
+      }));
+      const seqs = batch.rows.map((x) => Number(x.seq));
+      await r.db.query(`UPDATE _sync.oplog SET status = 'sent' WHERE seq = ANY($1::bigint[])`, [seqs]);
+      let results: OpResult[];
+      let events: TimelineEvent[];
+      try {
+        const ctx = {
+          replica: r.name, tables: d.tables, rules: d.rules, defaultStrategy: d.defaultStrategy, maxRetries: d.maxRetries,
+          nowMs: d.now(), at: at(),
+        };
+        ({ results, events } = await d.hub.transaction(async (tx) => {
+          const out = await pushBatch(tx, ctx, batchNo, ops);
+          return { results: out.results, events: await appendEvents(tx, out.events) };
+        }));
+      } catch (e) {
+        // the whole batch failed (hub unreachable, a bug, …): every op counts one retry
+        if (!DbError.is(e)) throw e;
+        results = ops.map((o) => {
+          const retries = o.retries + 1;
+          return { opId: o.opId, status: retries >= d.maxRetries ? 'failed' : 'pending', retries, error: e.message, errorCode: e.code ?? null };
+        });
+        events = await record(
+          ops.map((o, i) => {
+            const t = d.tables.find((x) => x.id === o.tableId)!;
+            const res = results[i]!;
+            return {
+              type: 'op_failed', at: at(), replica: r.name, opId: o.opId, table: { schema: t.schema, name: t.name }, pk: o.pk,
+              kind: o.kind, error: e.message, ...(e.code ? { code: e.code } : {}), retries: res.retries, status: res.status as 'pending' | 'failed',
+            };
+          }),
+        );
+      }
+      if (d.loseAckAfterBatch === batchNo) {
+        interrupted = true; // the hub committed; the replica never heard: its ops stay `sent`
+        break;
+      }
+      await recordResults(r.db, r.name, results);
+      for (const res of results) count(totals, res.status);
+      totals.conflicts += events.filter((e) => e.type === 'conflict_detected').length;
+      for (const e of events) yield e as SyncEvent;
+    }
+  }
+  if (d.direction !== 'push' && !interrupted) {
+    for (;;) {
+      const changes = await readChanges(d.hub, r.name, await r.cursor(), d.batchSize);
+      if (!changes.length) break;
+      const pulled = await applyPulled(r.db, r.name, d.tables, changes, at(), d.now());
+      const events = await record(pulled);
+      totals.pulled += changes.length;
+      for (const e of events) yield e as SyncEvent;
+    }
+  }
+  const cursor = await r.cursor();
+  const left = await r.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM _sync.oplog WHERE status IN ('pending', 'sent')`);
+  const moreToDo = left.rows[0]!.n > 0 || (await hasChanges(d.hub, r.name, cursor));
+  const summary = { ...totals, cursor, moreToDo };
+  const [finished] = await record([{ type: 'sync_finished', at: at(), replica: r.name, ...summary }]);
+  yield finished as SyncEvent;
+  return { ...summary, skipped: false };
+}
+
+function count(t: { applied: number; discarded: number; rejected: number; failed: number; pushed: number }, s: OpStatus): void {
+  t.pushed++;
+  if (s === 'applied') t.applied++;
+  else if (s === 'discarded') t.discarded++;
+  else if (s === 'rejected') t.rejected++;
+  else if (s === 'failed') t.failed++;
+}
+
+async function recordResults(db: SqlPort, replica: string, results: readonly OpResult[]): Promise<void> {
+  const prefix = `${replica}:`;
+  await db.query(
+    `UPDATE _sync.oplog o SET status = x.status, retries = x.retries, error = x.error, error_code = x.error_code
+     FROM jsonb_to_recordset($1::jsonb) x(seq bigint, status text, retries int, error text, error_code text)
+     WHERE o.seq = x.seq`,
+    [JSON.stringify(results.map((x) => ({ seq: Number(x.opId.slice(prefix.length)), status: x.status, retries: x.retries, error: x.error, error_code: x.errorCode })))],
+  );
+}
+
+/** Parked ops a person resolved at the hub since: take their new status. */
+async function refreshParked(d: SyncDeps): Promise<void> {
+  const r = d.replica;
+  const parked = await r.db.query<{ seq: string }>(`SELECT seq FROM _sync.oplog WHERE status = 'conflict' ORDER BY seq`);
+  if (!parked.rows.length) return;
+  const ids = parked.rows.map((x) => `${r.name}:${x.seq}`);
+  const st = await d.hub.query<{ op_id: string; status: OpStatus; error: string | null; error_code: string | null }>(
+    `SELECT op_id, status, error, error_code FROM _sync.applied_ops WHERE op_id = ANY($1::text[]) AND status <> 'conflict'`,
+    [ids],
+  );
+  if (!st.rows.length) return;
+  await recordResults(
+    r.db,
+    r.name,
+    st.rows.map((x) => ({ opId: x.op_id, status: x.status, retries: 0, error: x.error, errorCode: x.error_code })),
+  );
+}

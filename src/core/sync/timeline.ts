@@ -1,0 +1,37 @@
+/**
+ * The timeline: every event, numbered, kept at the hub (`_sync.timeline`) so it survives restarts and holds
+ * the events of every replica in one order.
+ */
+import type { Queryable } from '../sql';
+import type { TimelineEvent, UnnumberedEvent } from './events';
+
+/** Appends events in order and returns them numbered. */
+export async function appendEvents(q: Queryable, events: readonly UnnumberedEvent[]): Promise<TimelineEvent[]> {
+  if (!events.length) return [];
+  const r = await q.query<{ seq: string }>(
+    `INSERT INTO _sync.timeline (replica, event)
+     SELECT e.value ->> 'replica', e.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY e(value, i) ORDER BY e.i
+     RETURNING seq`,
+    [JSON.stringify(events)],
+  );
+  // sequence values are taken in insertion order; RETURNING order is not promised, so sort
+  const seqs = r.rows.map((x) => Number(x.seq)).sort((a, b) => a - b);
+  return events.map((e, i) => ({ seq: seqs[i]!, ...e }) as TimelineEvent);
+}
+
+export interface TimelineFilter {
+  readonly replica?: string;
+  readonly types?: readonly string[];
+  readonly afterSeq?: number;
+  readonly limit?: number;
+}
+
+export async function readTimeline(q: Queryable, f: TimelineFilter = {}): Promise<TimelineEvent[]> {
+  const r = await q.query<{ seq: string; event: Omit<TimelineEvent, 'seq'> }>(
+    `SELECT seq, event FROM _sync.timeline
+     WHERE seq > $1 AND ($2::text IS NULL OR replica = $2) AND ($3::text[] IS NULL OR event ->> 'type' = ANY($3))
+     ORDER BY seq LIMIT $4`,
+    [f.afterSeq ?? 0, f.replica ?? null, f.types ? [...f.types] : null, f.limit ?? null],
+  );
+  return r.rows.map((x) => ({ seq: Number(x.seq), ...x.event }) as TimelineEvent);
+}

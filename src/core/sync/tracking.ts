@@ -1,0 +1,188 @@
+/**
+ * Finds the user tables to sync and installs their triggers: capture into the oplog on replicas, version
+ * tracking and the change log on the hub. Triggers are STATEMENT-level with transition tables, so a statement
+ * touching 10,000 rows costs one INSERT … SELECT into the log, not 10,000 trigger calls.
+ */
+import type { Queryable } from '../sql';
+import { InvalidInputError } from '../errors';
+import type { TrackedTable } from './types';
+import { displayName, quoteIdent, quoteLiteral, qualified } from './ident';
+
+/** A tracked table with the id it has in `_sync.tables` (FK order: parents first). */
+export interface TableEntry extends TrackedTable {
+  readonly id: number;
+}
+
+interface CatalogTable {
+  oid: number;
+  schema: string;
+  name: string;
+  pk: string[] | null;
+  columns: string[];
+  parents: number[];
+}
+
+/** User tables (not system, not `_sync`), with primary keys, writable columns and FK parents. */
+export async function discoverTables(q: Queryable): Promise<CatalogTable[]> {
+  const r = await q.query<CatalogTable>(`
+    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name,
+      (SELECT array_agg(a.attname ORDER BY k.i) FROM pg_index x
+         CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY k(attnum, i)
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+        WHERE x.indrelid = c.oid AND x.indisprimary) AS pk,
+      (SELECT coalesce(array_agg(a.attname ORDER BY a.attnum), '{}') FROM pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
+      (SELECT coalesce(array_agg(DISTINCT f.confrelid::int), '{}') FROM pg_constraint f
+        WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid) AS parents
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_sync') AND n.nspname NOT LIKE 'pg\\_%'
+    ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"`);
+  return r.rows;
+}
+
+/** Orders tables parents-first (by FK), ties by name; refuses tables without a primary key. */
+export function orderTables(tables: readonly CatalogTable[]): TableEntry[] {
+  const noPk = tables.filter((t) => !t.pk || t.pk.length === 0);
+  if (noPk.length) {
+    const names = noPk.map((t) => displayName(t)).join(', ');
+    throw new InvalidInputError(
+      `Cannot sync ${noPk.length === 1 ? 'table' : 'tables'} without a primary key: ${names}. ` +
+        'Every synced row needs a stable identity: add a PRIMARY KEY (it may span several columns).',
+      'schema',
+    );
+  }
+  const byOid = new Map(tables.map((t) => [t.oid, t]));
+  const done = new Set<number>();
+  const out: TableEntry[] = [];
+  const visiting = new Set<number>();
+  const visit = (t: CatalogTable) => {
+    if (done.has(t.oid) || visiting.has(t.oid)) return; // a cycle falls back to name order
+    visiting.add(t.oid);
+    for (const p of t.parents) {
+      const parent = byOid.get(p);
+      if (parent) visit(parent);
+    }
+    visiting.delete(t.oid);
+    done.add(t.oid);
+    out.push({ id: out.length + 1, schema: t.schema, name: t.name, pk: t.pk!, columns: t.columns });
+  };
+  tables.forEach(visit);
+  return out;
+}
+
+/** `jsonb_build_object('a', alias."a", …)`: the primary key of a row as JSON. */
+export function pkJson(t: TrackedTable, alias: string): string {
+  return `jsonb_build_object(${t.pk.map((c) => `${quoteLiteral(c)}, ${alias}.${quoteIdent(c)}`).join(', ')})`;
+}
+
+const FN_OPTS = `LANGUAGE plpgsql SET "TimeZone" = 'UTC'`;
+
+function fnName(t: TableEntry, role: 'cap' | 'hub', event: string): string {
+  return `_sync.${role}_${t.id}_${event}`;
+}
+
+/** Row pairs of an UPDATE statement joined by key; a changed key shows as a delete plus an insert. */
+function updatePairs(t: TableEntry): string {
+  return `o AS (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS row FROM sync_old o),
+    n AS (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n) AS row FROM sync_new n),
+    w AS (SELECT coalesce(n.pk, o.pk) AS pk, o.row AS before, n.row AS after
+          FROM o FULL JOIN n ON n.pk = o.pk WHERE o.row IS DISTINCT FROM n.row)`;
+}
+
+function triggers(t: TableEntry, role: 'cap' | 'hub'): string {
+  const tbl = qualified(t);
+  const trig = (event: 'insert' | 'update' | 'delete', ref: string) =>
+    `CREATE TRIGGER ${quoteIdent(`_sync_${role}_${event}`)} AFTER ${event.toUpperCase()} ON ${tbl}
+       REFERENCING ${ref} FOR EACH STATEMENT EXECUTE FUNCTION ${fnName(t, role, event.slice(0, 3))}();`;
+  return [
+    trig('insert', 'NEW TABLE AS sync_new'),
+    trig('update', 'OLD TABLE AS sync_old NEW TABLE AS sync_new'),
+    trig('delete', 'OLD TABLE AS sync_old'),
+  ].join('\n');
+}
+
+/** Capture triggers of a replica table: every local write becomes an op; writes made by sync are skipped. */
+export function replicaCaptureSql(t: TableEntry): string {
+  const head = `DECLARE h text; BEGIN
+    IF current_setting('sync.applying', true) = 'on' THEN RETURN NULL; END IF;`;
+  const meta = `LEFT JOIN _sync.row_meta m ON m.table_id = ${t.id} AND m.pk = w.pk`;
+  const ins = `INSERT INTO _sync.oplog (table_id, pk, kind, before, after, changed, base_version, hlc)`;
+  return `
+CREATE FUNCTION ${fnName(t, 'cap', 'ins')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ ${head}
+  IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
+  h := _sync.hlc_tick();
+  ${ins}
+  SELECT ${t.id}, w.pk, 'insert', NULL, w.row, NULL, coalesce(m.hub_version, 0), h
+  FROM (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n) AS row FROM sync_new n) w ${meta};
+  RETURN NULL;
+END $sync_fn$;
+CREATE FUNCTION ${fnName(t, 'cap', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ ${head}
+  IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
+  h := _sync.hlc_tick();
+  WITH ${updatePairs(t)}
+  ${ins}
+  SELECT ${t.id}, w.pk,
+    CASE WHEN w.after IS NULL THEN 'delete' WHEN w.before IS NULL THEN 'insert' ELSE 'update' END,
+    w.before, w.after,
+    CASE WHEN w.before IS NOT NULL AND w.after IS NOT NULL THEN
+      ARRAY(SELECT e.key FROM jsonb_each(w.after) e WHERE w.before -> e.key IS DISTINCT FROM e.value ORDER BY e.key) END,
+    coalesce(m.hub_version, 0), h
+  FROM w ${meta};
+  RETURN NULL;
+END $sync_fn$;
+CREATE FUNCTION ${fnName(t, 'cap', 'del')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ ${head}
+  IF NOT EXISTS (SELECT 1 FROM sync_old) THEN RETURN NULL; END IF;
+  h := _sync.hlc_tick();
+  ${ins}
+  SELECT ${t.id}, w.pk, 'delete', w.row, NULL, NULL, coalesce(m.hub_version, 0), h
+  FROM (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS row FROM sync_old o) w ${meta};
+  RETURN NULL;
+END $sync_fn$;
+${triggers(t, 'cap')}`;
+}
+
+/** Hub triggers: every write (by sync, by a person, by a cascade) gets a version, HLCs and a change log entry. */
+export function hubCaptureSql(t: TableEntry): string {
+  const agg = (src: string) =>
+    `(SELECT jsonb_agg(jsonb_build_object('pk', w.pk, 'before', w.before, 'after', w.after)) FROM ${src})`;
+  return `
+CREATE FUNCTION ${fnName(t, 'hub', 'ins')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
+  PERFORM _sync.hub_record(${t.id},
+    ${agg(`(SELECT ${pkJson(t, 'n')} AS pk, NULL::jsonb AS before, to_jsonb(n) AS after FROM sync_new n) w`)});
+  RETURN NULL;
+END $sync_fn$;
+CREATE FUNCTION ${fnName(t, 'hub', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ DECLARE ws jsonb; BEGIN
+  IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
+  WITH ${updatePairs(t)}
+  SELECT jsonb_agg(jsonb_build_object('pk', w.pk, 'before', w.before, 'after', w.after)) INTO ws FROM w;
+  IF ws IS NOT NULL THEN PERFORM _sync.hub_record(${t.id}, ws); END IF;
+  RETURN NULL;
+END $sync_fn$;
+CREATE FUNCTION ${fnName(t, 'hub', 'del')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM sync_old) THEN RETURN NULL; END IF;
+  PERFORM _sync.hub_record(${t.id},
+    ${agg(`(SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS before, NULL::jsonb AS after FROM sync_old o) w`)});
+  RETURN NULL;
+END $sync_fn$;
+${triggers(t, 'hub')}`;
+}
+
+/** Registers tables in `_sync.tables` (ids as given). */
+export async function registerTables(q: Queryable, tables: readonly TableEntry[]): Promise<void> {
+  await q.query(
+    `INSERT INTO _sync.tables (id, schema_name, table_name, pk, columns)
+     SELECT id, schema_name, table_name, pk, columns
+     FROM jsonb_to_recordset($1::jsonb) x(id int, schema_name text, table_name text, pk text[], columns text[])`,
+    [JSON.stringify(tables.map((t) => ({ id: t.id, schema_name: t.schema, table_name: t.name, pk: t.pk, columns: t.columns })))],
+  );
+}
+
+/** Reads `_sync.tables`, in id order. */
+export async function loadTables(q: Queryable): Promise<TableEntry[]> {
+  const r = await q.query<{ id: number; schema_name: string; table_name: string; pk: string[]; columns: string[] }>(
+    'SELECT id, schema_name, table_name, pk, columns FROM _sync.tables ORDER BY id',
+  );
+  return r.rows.map((x) => ({ id: x.id, schema: x.schema_name, name: x.table_name, pk: x.pk, columns: x.columns }));
+}
