@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { format, parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_LAUNCH, REPO_ROOT, codeServerCli, ensureInstalled, makeWorkDir, removeWorkDir, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
+import { CHROMIUM_LAUNCH, REPO_ROOT, codeServerCli, ensureInstalled, exitOnSignals, makeWorkDir, removeWorkDir, startCodeServer, workbenchUrl } from './lib/codeServer.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,11 +35,24 @@ const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 
 /** Console lines of the workbench that are noise in a test log. */
-const NOISE = /^(\[(?!Extension Host)|Resolv|Creating|Updating|Canceled|\s+at )|ENOTFOUND|Failed to load resource|^%c(?!\[Extension Host\])|net::ERR|punycode|DeprecationWarning|ExperimentalWarning/;
+const NOISE = /^(\[(?!Extension Host)|Resolv|Creating|Updating|Canceled|\s+at )|ENOTFOUND|Failed to load resource|authentication provider 'github'|^%c(?!\[Extension Host\])|net::ERR|punycode|DeprecationWarning|ExperimentalWarning/;
 
 function writeResults(r) {
   mkdirSync(path.dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, JSON.stringify({ layer: `vscode-${opts.suites}`, ...r }) + '\n');
+}
+
+/**
+ * VS Code runs extensionTestsPath only in an extension development host. To test the INSTALLED extension, the
+ * development extension is an empty stub with another id, so the copy from the .vsix is the one that runs.
+ */
+function stubExtension(workDir) {
+  const dir = path.join(workDir, 'stub-ext');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'vsix-test-host', publisher: 'sync-playground-tests', version: '0.0.0', engines: { vscode: '^1.90.0' },
+  }));
+  return dir;
 }
 
 async function runExtensionTests(browser, server, workDir) {
@@ -48,13 +61,13 @@ async function runExtensionTests(browser, server, workDir) {
   const exited = new Promise((r) => (exit = r));
   // the workbench calls these in smoke-test-driver mode: window + extension host console, and the tests' exit code
   await page.exposeFunction('codeAutomationLog', (_type, args) => {
-    const line = format(...args).replace(/%c/g, '');
+    const line = format(...args).replace(/%c/g, '').replace(/\x1b\[[0-9;]*m/g, '');
     if (VERBOSE || !NOISE.test(format(...args))) console.log(line.replace(/^\[Extension Host\] ?/, '  '));
   });
   await page.exposeFunction('codeAutomationExit', (code) => exit(code));
   const url = workbenchUrl(server.url, {
     folder: path.join(workDir, 'ws'),
-    extensionDevelopmentPath: opts.vsix ? undefined : REPO_ROOT,
+    extensionDevelopmentPath: opts.vsix ? stubExtension(workDir) : REPO_ROOT,
     extensionTestsPath: testsPath,
   });
   await page.goto(url);
@@ -91,10 +104,12 @@ async function uiSmoke(browser, server, workDir) {
 }
 
 async function main() {
+  exitOnSignals();
   if (!existsSync(testsPath)) throw new Error(`${testsPath} is missing: run \`npm run build\` first`);
   ensureInstalled();
   rmSync(hostResultsFile, { force: true });
   const workDir = makeWorkDir();
+  if (!opts.keep) process.on('exit', () => removeWorkDir(workDir)); // also when a signal ends the run
   let server;
   let browser;
   try {

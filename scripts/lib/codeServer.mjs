@@ -21,7 +21,16 @@ export const CHROMIUM_LAUNCH = {
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  // our own handlers (exitOnSignals) end the process; playwright's 'exit' handler then kills chromium
+  handleSIGINT: false,
+  handleSIGTERM: false,
+  handleSIGHUP: false,
 };
+
+/** Ctrl+C / kill end the process through process.exit, so every 'exit' handler (code-server, chromium) runs. */
+export function exitOnSignals() {
+  for (const [signal, n] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) process.once(signal, () => process.exit(128 + n));
+}
 
 /** Installs Node 24, code-server and chromium when missing (scripts/setup-test-deps.sh); throws a clear error if it cannot. */
 export function ensureInstalled() {

@@ -26,6 +26,7 @@ export function run(): Promise<void> {
     process.env.SYNC_PLAYGROUND_VSCODE_RESULTS ?? path.join(repoRoot, '.artifacts', `vscode-results-${set}.json`);
 
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, slow: 5_000, color: false, reporter: 'spec' });
+  Mocha.reporters.Base.useColors = false; // the output ends up in a log, not a terminal
   // the bundle is one file: define describe/it as mocha does before it loads a spec file, then load the suites
   mocha.suite.emit('pre-require', globalThis, 'dist/test/vscode/index.js', mocha);
   for (const load of suites) load();
