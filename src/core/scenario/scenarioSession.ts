@@ -141,6 +141,7 @@ export class ScenarioSession {
     const index = this.#recorder.steps.length;
     const line = this.scenario.lines?.[`steps[${index}]`];
     this.#recorder.record(step);
+    const at = new Date(this.clock.now()).toISOString();
     let results: ExpectationResult[] = [];
     try {
       results = await this.#execute(step, index);
@@ -151,7 +152,7 @@ export class ScenarioSession {
       await this.#collectTimeline(index);
       this.clock.advance(1);
     }
-    this.#note(index, step, results);
+    this.#note(index, step, results, at);
     for (const r of results) this.#expectations.push({ ...r, step: index, ...(line !== undefined ? { line } : {}) });
     return results;
   }
@@ -165,7 +166,7 @@ export class ScenarioSession {
         return [];
       case 'offline':
       case 'online':
-        await pg.replica(step.replica).setOnline(step.kind === 'online');
+        await pg.setOnline(step.replica, step.kind === 'online');
         return [];
       case 'sync':
         await pg.syncToEnd(step.replica);
@@ -245,8 +246,7 @@ export class ScenarioSession {
   }
 
   /** The runner's own line for a step (before it runs), or its expectation summary (after). */
-  #note(index: number, step: ScenarioStep, results?: readonly ExpectationResult[]): void {
-    const at = new Date(this.clock.now()).toISOString();
+  #note(index: number, step: ScenarioStep, results?: readonly ExpectationResult[], at = new Date(this.clock.now()).toISOString()): void {
     if (results) {
       if (step.kind !== 'expect') return;
       const failed = results.filter((r) => !r.ok).length;
