@@ -73,8 +73,16 @@ export async function applyPulled(
       writes.push({ i, tableId: c.tableId, action: c.kind === 'delete' ? 'delete' : 'upsert', pk: c.pk, row: c.row });
       applied.push(i);
     }
-    const failures = await applyWrites(tx, tables, writes);
-    if (failures.length) throw failures[0]!.error; // the hub accepted these rows: a refusal here is a real problem
+    // rows of one batch can depend on each other (a unique value moving from one row to another): retry the
+    // refused ones while that makes progress; what is still refused then is a real problem
+    let todo = writes;
+    for (;;) {
+      const failures = await applyWrites(tx, tables, todo);
+      if (!failures.length) break;
+      if (failures.length === todo.length) throw failures[0]!.error;
+      const failed = new Set(failures.map((f) => f.i));
+      todo = todo.filter((w) => failed.has(w.i));
+    }
     if (applied.length) {
       await tx.query(
         `INSERT INTO _sync.row_meta (table_id, pk, hub_version)

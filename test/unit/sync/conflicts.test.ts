@@ -1,0 +1,3 @@
+import { defineConflictSuite } from './conflicts.suite';
+
+defineConflictSuite('PGlite hub');
