@@ -41,7 +41,7 @@ export class HostChannel {
     return this.#ready;
   }
 
-  handle<P extends Payload, R extends Payload>(desc: RequestType<P, R>, fn: (params: P) => R | Promise<R>): Registration {
+  handle<P extends Payload, R extends Payload>(desc: RequestType<P, R>, fn: (params: P) => NoInfer<R> | Promise<NoInfer<R>>): Registration {
     return this.#endpoint.handle(desc, fn);
   }
 
@@ -50,7 +50,7 @@ export class HostChannel {
   }
 
   /** Sends now if the webview is ready, else queues. */
-  notify<P extends Payload>(desc: NotificationType<P>, params: P): void {
+  notify<P extends Payload>(desc: NotificationType<P>, params: NoInfer<P>): void {
     this.#endpoint.notify(desc, params);
   }
 

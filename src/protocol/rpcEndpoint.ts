@@ -57,7 +57,7 @@ export class RpcEndpoint {
   }
 
   /** Answers `desc` requests. One handler per method; its return value (or thrown error) is the one reply. */
-  handle<P extends Payload, R extends Payload>(desc: RequestType<P, R>, fn: (params: P) => R | Promise<R>): Registration {
+  handle<P extends Payload, R extends Payload>(desc: RequestType<P, R>, fn: (params: P) => NoInfer<R> | Promise<NoInfer<R>>): Registration {
     this.#assertAccepted(desc);
     if (this.#requestHandlers.has(desc.method)) throw new Error(`a handler for ${desc.method} is already registered`);
     this.#requestHandlers.set(desc.method, fn);
@@ -76,7 +76,7 @@ export class RpcEndpoint {
   /** Sends a request; resolves with the validated result, rejects with an RpcError. */
   request<P extends Payload, R extends Payload>(
     desc: RequestType<P, R>,
-    params: P,
+    params: NoInfer<P>,
     options: { timeoutMs?: number } = {},
   ): Promise<R> {
     if (this.#disposed) return Promise.reject(new RpcError('the panel is closed', RpcErrorCodes.disposed, desc.method));
@@ -105,7 +105,7 @@ export class RpcEndpoint {
   }
 
   /** Sends a notification. */
-  notify<P extends Payload>(desc: NotificationType<P>, params: P): void {
+  notify<P extends Payload>(desc: NotificationType<P>, params: NoInfer<P>): void {
     if (this.#disposed) return;
     this.#send({ kind: 'notification', method: desc.method, params: params as unknown });
   }

@@ -13,8 +13,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 /** The webview's end of a panel's channel. */
 export interface WebviewClient<S extends WireValue> {
-  request<P extends Payload, R extends Payload>(desc: RequestType<P, R>, params: P, options?: { timeoutMs?: number }): Promise<R>;
-  notify<P extends Payload>(desc: NotificationType<P>, params: P): void;
+  request<P extends Payload, R extends Payload>(desc: RequestType<P, R>, params: NoInfer<P>, options?: { timeoutMs?: number }): Promise<R>;
+  notify<P extends Payload>(desc: NotificationType<P>, params: NoInfer<P>): void;
   onNotification<P extends Payload>(desc: NotificationType<P>, fn: (params: P) => void): Registration;
   /** Tells the host the page is listening. Call once, after registering notification handlers. */
   ready(): void;

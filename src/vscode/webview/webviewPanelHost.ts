@@ -107,12 +107,12 @@ export abstract class WebviewPanelHost extends Disposable {
   /** Called on every `ready`; send the full current state when `reload` is true (queued messages were dropped). */
   protected onReady(reload: boolean): void {}
 
-  protected handle<P extends Payload, R extends Payload>(desc: RequestType<P, R>, fn: (params: P) => R | Promise<R>): Registration {
+  protected handle<P extends Payload, R extends Payload>(desc: RequestType<P, R>, fn: (params: P) => NoInfer<R> | Promise<NoInfer<R>>): Registration {
     return this._register(this.#channel.handle(desc, fn));
   }
 
   /** Sends now, or queues until the page is ready. */
-  protected notify<P extends Payload>(desc: NotificationType<P>, params: P): void {
+  protected notify<P extends Payload>(desc: NotificationType<P>, params: NoInfer<P>): void {
     if (!this.isDisposed) this.#channel.notify(desc, params);
   }
 
