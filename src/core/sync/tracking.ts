@@ -106,15 +106,16 @@ function triggers(t: TableEntry, role: 'cap' | 'hub'): string {
 export function replicaCaptureSql(t: TableEntry): string {
   const head = `DECLARE h text; BEGIN
     IF current_setting('sync.applying', true) = 'on' THEN RETURN NULL; END IF;`;
-  const meta = `LEFT JOIN _sync.row_meta m ON m.table_id = ${t.id} AND m.pk = w.pk`;
+  // a scalar lookup, not a join: the ops keep the statement's row order (a hash join would shuffle them)
+  const base = `coalesce((SELECT m.hub_version FROM _sync.row_meta m WHERE m.table_id = ${t.id} AND m.pk = w.pk), 0)`;
   const ins = `INSERT INTO _sync.oplog (table_id, pk, kind, before, after, changed, base_version, hlc)`;
   return `
 CREATE FUNCTION ${fnName(t, 'cap', 'ins')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ ${head}
   IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
   h := _sync.hlc_tick();
   ${ins}
-  SELECT ${t.id}, w.pk, 'insert', NULL, w.row, NULL, coalesce(m.hub_version, 0), h
-  FROM (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n) AS row FROM sync_new n) w ${meta};
+  SELECT ${t.id}, w.pk, 'insert', NULL, w.row, NULL, ${base}, h
+  FROM (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n) AS row FROM sync_new n) w;
   RETURN NULL;
 END $sync_fn$;
 CREATE FUNCTION ${fnName(t, 'cap', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ ${head}
@@ -127,16 +128,16 @@ CREATE FUNCTION ${fnName(t, 'cap', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync
     w.before, w.after,
     CASE WHEN w.before IS NOT NULL AND w.after IS NOT NULL THEN
       ARRAY(SELECT e.key FROM jsonb_each(w.after) e WHERE w.before -> e.key IS DISTINCT FROM e.value ORDER BY e.key) END,
-    coalesce(m.hub_version, 0), h
-  FROM w ${meta};
+    ${base}, h
+  FROM w;
   RETURN NULL;
 END $sync_fn$;
 CREATE FUNCTION ${fnName(t, 'cap', 'del')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ ${head}
   IF NOT EXISTS (SELECT 1 FROM sync_old) THEN RETURN NULL; END IF;
   h := _sync.hlc_tick();
   ${ins}
-  SELECT ${t.id}, w.pk, 'delete', w.row, NULL, NULL, coalesce(m.hub_version, 0), h
-  FROM (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS row FROM sync_old o) w ${meta};
+  SELECT ${t.id}, w.pk, 'delete', w.row, NULL, NULL, ${base}, h
+  FROM (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS row FROM sync_old o) w;
   RETURN NULL;
 END $sync_fn$;
 ${triggers(t, 'cap')}`;

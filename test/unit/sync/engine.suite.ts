@@ -1,0 +1,209 @@
+/** Engine behaviour beyond the conflict matrix, shared by the PGlite hub and the PostgreSQL hub suites. */
+import assert from 'node:assert/strict';
+import type { SqlPort } from '../../../src/core/sql';
+import { InvalidInputError } from '../../../src/core/errors';
+import type { SyncEvent } from '../../../src/core/sync/events';
+import { openWorld, playground, rows, type World } from './world';
+
+const TODO = 'CREATE TABLE todo (id int PRIMARY KEY, title text, qty int, note text)';
+const TODO_SEED = `INSERT INTO todo VALUES (1, 'milk', 1, 'n')`;
+
+export function defineEngineSuite(label: string, openHub?: () => Promise<SqlPort>): void {
+  describe(`sync engine (${label})`, function () {
+    this.timeout(120_000);
+    let w: World;
+    before(async () => (w = await openWorld(openHub)));
+    after(() => w?.close());
+
+    it('syncs composite keys and identifiers with quotes, spaces, unicode and reserved words', async () => {
+      const schema = `CREATE SCHEMA "we""ird schema";
+        CREATE TABLE "we""ird schema"."Order Items" ("select" text, "ü n" int, "from" text, PRIMARY KEY ("select", "ü n"))`;
+      const { pg } = await playground(w, schema);
+      await pg.replica('A').exec(`INSERT INTO "we""ird schema"."Order Items" VALUES ('x', 1, 'a'), ('x', 2, 'b'), ('y', 1, 'c')`);
+      await pg.replica('A').exec(`UPDATE "we""ird schema"."Order Items" SET "from" = 'z' WHERE "select" = 'x' AND "ü n" = 2`);
+      await pg.replica('A').exec(`DELETE FROM "we""ird schema"."Order Items" WHERE "select" = 'y'`);
+      await pg.syncToEnd('A');
+      await pg.syncToEnd('B');
+      const q = `SELECT * FROM "we""ird schema"."Order Items" ORDER BY 1, 2`;
+      const expected = [{ select: 'x', 'ü n': 1, from: 'a' }, { select: 'x', 'ü n': 2, from: 'z' }];
+      assert.deepEqual(await rows(w.hub, q), expected);
+      assert.deepEqual(await rows(w.b, q), expected);
+      assert.deepEqual((await pg.replica('A').ops()).map((o) => o.pk), [
+        { select: 'x', 'ü n': 1 }, { select: 'x', 'ü n': 2 }, { select: 'y', 'ü n': 1 }, { select: 'x', 'ü n': 2 }, { select: 'y', 'ü n': 1 },
+      ]);
+    });
+
+    it('refuses a table without a primary key, naming it, and installs nothing', async () => {
+      const { pg } = await playground(w, TODO);
+      await assert.rejects(pg.applySchema('CREATE TABLE log_lines (line text)'), (e: unknown) => {
+        assert.ok(InvalidInputError.is(e));
+        assert.match(e.message, /without a primary key: log_lines/);
+        return true;
+      });
+      assert.deepEqual(await rows(w.hub, `SELECT to_regclass('log_lines') AS t`), [{ t: null }]);
+      assert.deepEqual(pg.tables().map((t) => t.name), ['todo']);
+    });
+
+    it('does not capture what sync applies, and applies several ops on one row in order', async () => {
+      const { pg } = await playground(w, TODO);
+      await pg.replica('A').exec(`INSERT INTO todo VALUES (1, 'milk', 1, NULL)`);
+      await pg.replica('A').exec(`UPDATE todo SET qty = 2 WHERE id = 1`);
+      await pg.replica('A').exec(`UPDATE todo SET title = 'oat milk' WHERE id = 1`);
+      const s = await pg.syncToEnd('A');
+      assert.equal(s.applied, 3);
+      assert.equal(s.conflicts, 0);
+      await pg.syncToEnd('B');
+      assert.deepEqual(await rows(w.b, 'SELECT * FROM todo'), [{ id: 1, title: 'oat milk', qty: 2, note: null }]);
+      assert.equal((await pg.replica('B').ops()).length, 0, 'B captured rows it pulled');
+      assert.deepEqual(await rows(w.hub, 'SELECT version::int AS version FROM _sync.row_version'), [{ version: 3 }]);
+    });
+
+    it('field_merge merges columns changed on one side; a column changed on both goes to the later writer', async () => {
+      const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED, rules: [{ table: 'todo', strategy: 'field_merge' }] });
+      clock.advance(1000);
+      await pg.replica('B').exec(`UPDATE todo SET title = 'B title', note = 'B note'`);
+      await pg.syncToEnd('B');
+      clock.advance(1000);
+      await pg.replica('A').exec(`UPDATE todo SET qty = 5, note = 'A note'`);
+      await pg.syncToEnd('A');
+      assert.deepEqual(await rows(w.hub, 'SELECT * FROM todo'), [{ id: 1, title: 'B title', qty: 5, note: 'A note' }]);
+      const [c] = await pg.conflicts();
+      assert.equal(c!.outcome, 'merged');
+      assert.deepEqual(c!.merge, { qty: 'incoming', note: 'both', title: 'hub' });
+      await pg.syncAll();
+      assert.deepEqual(await rows(w.a, 'SELECT * FROM todo'), await rows(w.hub, 'SELECT * FROM todo'));
+      assert.deepEqual(await rows(w.b, 'SELECT * FROM todo'), await rows(w.hub, 'SELECT * FROM todo'));
+    });
+
+    it('custom strategy: the hub function decides; NULL rejects the op', async () => {
+      const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED });
+      await pg.hubExec(`CREATE FUNCTION public.sum_qty(base jsonb, hub jsonb, incoming jsonb, t text) RETURNS jsonb
+        LANGUAGE sql AS $$ SELECT CASE WHEN (incoming->>'qty')::int < 0 THEN NULL
+          ELSE hub || jsonb_build_object('qty', (hub->>'qty')::int + (incoming->>'qty')::int - (base->>'qty')::int) END $$`);
+      await pg.setRules([{ strategy: 'custom', function: 'sum_qty' }]);
+      clock.advance(1000);
+      await pg.replica('B').exec('UPDATE todo SET qty = qty + 2');
+      await pg.syncToEnd('B');
+      await pg.replica('A').exec('UPDATE todo SET qty = qty + 10');
+      await pg.syncToEnd('A');
+      assert.deepEqual(await rows(w.hub, 'SELECT qty FROM todo'), [{ qty: 13 }]);
+      await pg.syncToEnd('B');
+      await pg.replica('B').exec('UPDATE todo SET qty = 20');
+      await pg.replica('A').exec('UPDATE todo SET qty = -1');
+      await pg.syncToEnd('B');
+      await pg.syncToEnd('A');
+      const ops = await pg.replica('A').ops();
+      assert.equal(ops[ops.length - 1]!.status, 'rejected');
+      assert.deepEqual(await rows(w.hub, 'SELECT qty FROM todo'), [{ qty: 20 }]);
+      await assert.rejects(pg.setRules([{ strategy: 'custom', function: 'nope' }]), /no function public\.nope/);
+    });
+
+    it('manual: parks the op, previews every choice, and a person resolves it', async () => {
+      const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED, rules: [{ strategy: 'manual' }] });
+      clock.advance(1000);
+      await pg.replica('B').exec(`UPDATE todo SET title = 'B'`);
+      await pg.syncToEnd('B');
+      clock.advance(1000);
+      await pg.replica('A').exec(`UPDATE todo SET title = 'A'`);
+      await pg.syncToEnd('A');
+      const [open] = await pg.conflicts({ open: true });
+      assert.equal(open!.outcome, 'parked');
+      assert.deepEqual(await rows(w.hub, 'SELECT title FROM todo'), [{ title: 'B' }]);
+      assert.equal((await pg.preview(open!.id, 'hub')).row!.title, 'B');
+      assert.equal((await pg.preview(open!.id, 'incoming')).row!.title, 'A');
+      assert.equal((await pg.preview(open!.id, { row: { title: 'AB' } })).row!.title, 'AB');
+      assert.equal((await pg.preview(open!.id, { strategy: 'last_writer_wins' })).row!.title, 'A');
+      assert.deepEqual(await rows(w.hub, 'SELECT title FROM todo'), [{ title: 'B' }], 'a preview changed the hub');
+      const e = await pg.resolve(open!.id, { row: { id: 1, title: 'AB', qty: 1, note: 'n' } });
+      assert.equal(e.type, 'conflict_resolved_manually');
+      await assert.rejects(pg.resolve(open!.id, 'hub'), /not waiting/);
+      await pg.syncAll();
+      for (const db of [w.hub, w.a, w.b]) assert.deepEqual(await rows(db, 'SELECT title FROM todo'), [{ title: 'AB' }]);
+      assert.equal((await pg.replica('A').ops())[0]!.status, 'applied');
+      assert.deepEqual(await pg.conflicts({ open: true }), []);
+    });
+
+    it('re-sending a batch after a lost acknowledgement never applies an op twice', async () => {
+      const { pg } = await playground(w, TODO, { batchSize: 2 });
+      await pg.replica('A').exec(`INSERT INTO todo SELECT g, 't' || g, g, NULL FROM generate_series(1, 3) g`);
+      await pg.replica('A').exec(`UPDATE todo SET qty = qty + 100`);
+      await pg.syncToEnd('A', { loseAckAfterBatch: 2 });
+      assert.deepEqual(await pg.replica('A').counts().then((c) => [c.applied, c.sent, c.pending]), [2, 2, 2]);
+      const changesBefore = await rows(w.hub, 'SELECT count(*)::int AS n FROM _sync.changes');
+      const events: SyncEvent[] = [];
+      for await (const e of pg.sync('A')) events.push(e);
+      const batches = events.filter((e) => e.type === 'batch_pushed');
+      assert.equal(batches[0]!.type === 'batch_pushed' && batches[0]!.alreadyApplied, 2);
+      assert.equal((await pg.replica('A').counts()).applied, 6);
+      const ids = await pg.processedOpIds();
+      assert.equal(new Set(ids).size, ids.length);
+      assert.deepEqual(ids, ['A:1', 'A:2', 'A:3', 'A:4', 'A:5', 'A:6']);
+      assert.deepEqual(await rows(w.hub, 'SELECT count(*)::int - $1 AS n FROM _sync.changes'.replace('$1', String((changesBefore[0] as { n: number }).n))), [{ n: 2 }]);
+      assert.deepEqual(await rows(w.hub, 'SELECT sum(qty)::int AS s FROM todo'), [{ s: 306 }]);
+    });
+
+    it('retries a failing push up to maxRetries, then the op is failed with its error', async () => {
+      const { pg } = await playground(w, TODO, { maxRetries: 2 });
+      await pg.hubExec(`CREATE FUNCTION public.boom() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.title = 'boom' THEN RAISE EXCEPTION 'hub is grumpy'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER boom BEFORE INSERT ON todo FOR EACH ROW EXECUTE FUNCTION public.boom()`);
+      await pg.replica('A').exec(`INSERT INTO todo VALUES (1, 'boom', 1, NULL), (2, 'fine', 1, NULL)`);
+      await pg.syncToEnd('A');
+      let ops = await pg.replica('A').ops();
+      assert.deepEqual(ops.map((o) => [o.status, o.retries]), [['pending', 1], ['applied', 0]]);
+      await pg.syncToEnd('A');
+      ops = await pg.replica('A').ops();
+      assert.deepEqual(ops.map((o) => [o.status, o.retries]), [['failed', 2], ['applied', 0]]);
+      assert.match(ops[0]!.error!, /hub is grumpy/);
+      assert.deepEqual(await rows(w.hub, 'SELECT id FROM todo'), [{ id: 2 }]);
+    });
+
+    it('rejects ops that break a foreign key or a check at the hub, keeping the error; the replica converges', async () => {
+      const schema = `CREATE TABLE list (id int PRIMARY KEY, name text);
+        CREATE TABLE entry (id int PRIMARY KEY, list_id int REFERENCES list, qty int CHECK (qty >= 0))`;
+      const { pg } = await playground(w, schema, { seed: `INSERT INTO list VALUES (1, 'l1'), (2, 'l2')` });
+      await pg.hubExec('DELETE FROM list WHERE id = 2; ALTER TABLE entry ADD CONSTRAINT hub_limit CHECK (qty < 100)');
+      await pg.replica('A').exec('INSERT INTO entry VALUES (1, 2, 1), (2, 1, 500), (3, 1, 5)');
+      await pg.syncToEnd('A');
+      const ops = await pg.replica('A').ops();
+      assert.deepEqual(ops.map((o) => o.status), ['rejected', 'rejected', 'applied']);
+      const byId = new Map(ops.map((o) => [o.pk.id, o.error]));
+      assert.match(byId.get(1)!, /foreign key/);
+      assert.match(byId.get(2)!, /hub_limit/);
+      const timeline = await pg.timeline({ types: ['op_rejected'] });
+      assert.deepEqual(timeline.map((e) => e.type === 'op_rejected' && e.code), ['23503', '23514']);
+      await pg.syncToEnd('A');
+      assert.deepEqual(await rows(w.a, 'SELECT id FROM entry ORDER BY id'), [{ id: 3 }]);
+    });
+
+    it('higher_version_wins counts the local changes made since the base version', async () => {
+      const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED, rules: [{ strategy: 'higher_version_wins' }] });
+      await pg.replica('B').exec(`UPDATE todo SET title = 'B'`);
+      await pg.syncToEnd('B');
+      clock.advance(1000);
+      await pg.replica('A').exec(`UPDATE todo SET qty = 2`);
+      await pg.replica('A').exec(`UPDATE todo SET title = 'A'`);
+      await pg.syncToEnd('A');
+      // A's first op ties (1 + 1 vs 2: hub), its second claims 1 + 2 = 3 > 2
+      assert.deepEqual((await pg.replica('A').ops()).map((o) => o.status), ['discarded', 'applied']);
+      assert.deepEqual(await rows(w.hub, 'SELECT title, qty FROM todo'), [{ title: 'A', qty: 2 }]);
+    });
+
+    it('is deterministic: the same steps give a byte-identical timeline', async () => {
+      const run = async () => {
+        const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED, rules: [{ strategy: 'field_merge' }] });
+        await pg.replica('B').setClockSkew(-5000);
+        clock.advance(1000);
+        await pg.replica('A').exec(`UPDATE todo SET title = 'A'; INSERT INTO todo VALUES (2, 'x', 1, NULL)`);
+        await pg.replica('B').exec(`UPDATE todo SET title = 'B', qty = 3; DELETE FROM todo WHERE id = 1`);
+        await pg.setOnline('B', false);
+        await pg.syncAll();
+        await pg.setOnline('B', true);
+        await pg.syncAll();
+        return JSON.stringify([await pg.timeline(), await pg.conflicts()]);
+      };
+      const first = await run();
+      assert.equal(await run(), first);
+    });
+  });
+}
