@@ -1,0 +1,317 @@
+import { Disposable } from '../dispose';
+import { Emitter } from '../emitter';
+import { InvalidInputError } from '../errors';
+import type { PlaygroundRecording } from '../scenario/exportScenario';
+import type { ResolveTake, ScenarioRule, ScenarioStep } from '../scenario/scenarioModel';
+import type { QueryResult, SqlPort } from '../sql';
+import { SIMULATION_START_MS, SimulatedClock } from '../sync/clock';
+import type { SyncEvent, SyncSummary, TimelineEvent } from '../sync/events';
+import { Playground, type TimelineQuery } from '../sync/playground';
+import type { ConflictRecord, ManualChoice, Op, ResolutionPreview, Strategy } from '../sync/types';
+import { buildSnapshot, type PlaygroundSnapshot } from './playgroundSnapshot';
+import { engineRules, type PlaygroundSetup } from './playgroundSetup';
+import { SyncStepper } from './syncStepper';
+
+/** Where a playground's databases come from. The vscode layer composes it from src/db (the core imports no driver). */
+export interface PlaygroundDatabases {
+  /**
+   * The database called `name` (`hub` or a replica's name). `fresh`: an empty database, replacing whatever was
+   * stored under that name; otherwise the stored one. The session closes what it opened.
+   */
+  open(name: string, fresh: boolean): Promise<SqlPort>;
+}
+
+/** The name the hub's database goes by, next to the replicas'. */
+export const HUB = 'hub';
+
+/** Statements that only read: run on the hub as they are, so their rows come back. */
+const READ_ONLY = /^\s*(select|table|show|explain|values)\b/i;
+
+const asTake = (c: ManualChoice): ResolveTake => (typeof c === 'string' ? c : { row: c.row });
+
+/**
+ * The playground a person works in: one engine Playground on persisted databases, plus everything the UI needs
+ * around it — change events for the tree and panels, a step-mode sync, and a recording of every step taken (as
+ * scenario steps), so "Export scenario" can write a file that reproduces it and "what if" can replay it.
+ *
+ * Time is simulated exactly as in a scenario run (starts at 2025-01-01T00:00:00Z, +1 ms after every step), so an
+ * exported scenario replays to the same rows, HLCs and conflicts. Clock skew stays per replica.
+ */
+export class PlaygroundSession extends Disposable {
+  readonly #onDidChange = this._register(new Emitter<void>());
+  /** Fires after anything changed: a write, a sync event, a resolution, online state, rules. */
+  readonly onDidChange = this.#onDidChange.event;
+
+  #setup: PlaygroundSetup;
+  readonly #steps: ScenarioStep[];
+  #stepper: SyncStepper | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly playground: Playground,
+    setup: PlaygroundSetup,
+    steps: readonly ScenarioStep[],
+    private readonly databases: readonly SqlPort[],
+  ) {
+    super();
+    this.#setup = setup;
+    this.#steps = [...steps];
+  }
+
+  /** A new playground on fresh databases (opened in parallel): schema, rules, then seed. */
+  static async create(setup: PlaygroundSetup, dbs: PlaygroundDatabases): Promise<PlaygroundSession> {
+    if (setup.replicas.length === 0) throw new InvalidInputError('A playground needs at least one replica.');
+    const names = [HUB, ...setup.replicas.map((r) => r.name)];
+    const opened = await Promise.allSettled(names.map((n) => dbs.open(n, true)));
+    const ports = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    try {
+      const failed = opened.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [hub, ...replicaDbs] = ports as [SqlPort, ...SqlPort[]];
+      const playground = await Playground.create({
+        hub,
+        replicas: setup.replicas.map((r, i) => ({ name: r.name, db: replicaDbs[i]!, clockSkewMs: r.clockSkewMs })),
+        clock: new SimulatedClock(SIMULATION_START_MS),
+      });
+      if (setup.schema.trim()) await playground.applySchema(setup.schema);
+      await playground.setRules(await engineRules(setup.rules, hub));
+      if (setup.seed.trim()) await playground.seed(setup.seed);
+      return new PlaygroundSession(playground, setup, [], ports);
+    } catch (e) {
+      await Promise.allSettled(ports.map((p) => p.close()));
+      throw e;
+    }
+  }
+
+  /** Re-opens a stored playground; `recording` is what `recording()` returned when it was last saved. */
+  static async open(recording: PlaygroundRecording, dbs: PlaygroundDatabases): Promise<PlaygroundSession> {
+    const names = [HUB, ...recording.replicas.map((r) => r.name)];
+    const opened = await Promise.allSettled(names.map((n) => dbs.open(n, false)));
+    const ports = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    try {
+      const failed = opened.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [hub, ...replicaDbs] = ports as [SqlPort, ...SqlPort[]];
+      const replicas = Object.fromEntries(recording.replicas.map((r, i) => [r.name, replicaDbs[i]!]));
+      const playground = await Playground.open({ hub, replicas });
+      const { steps, ...setup } = recording;
+      return new PlaygroundSession(playground, setup, steps, ports);
+    } catch (e) {
+      await Promise.allSettled(ports.map((p) => p.close()));
+      throw e;
+    }
+  }
+
+  /**
+   * A new playground that replays a recording step by step (used to add or remove a replica: the engine fixes
+   * the replicas when it creates a playground). Steps that cannot run any more (they name a removed replica, or
+   * resolve a conflict that no longer arises) are dropped.
+   */
+  static async replay(recording: PlaygroundRecording, dbs: PlaygroundDatabases): Promise<PlaygroundSession> {
+    const { steps, ...setup } = recording;
+    const session = await PlaygroundSession.create(setup, dbs);
+    for (const step of steps) {
+      const ok = await session.#execute(step).then(() => true, () => false);
+      if (ok) session.#steps.push(step);
+      session.#advanceClock();
+    }
+    return session;
+  }
+
+  get name(): string {
+    return this.#setup.name;
+  }
+
+  get setup(): PlaygroundSetup {
+    return this.#setup;
+  }
+
+  /** Setup plus the steps taken so far: `exportScenario(session.recording())` reproduces this playground. */
+  recording(): PlaygroundRecording {
+    return { ...this.#setup, steps: [...this.#steps] };
+  }
+
+  /** The step-mode sync in progress (paused between events), if any. */
+  get stepper(): SyncStepper | undefined {
+    return this.#stepper && !this.#stepper.done ? this.#stepper : undefined;
+  }
+
+  snapshot(): Promise<PlaygroundSnapshot> {
+    return buildSnapshot(this.name, this.playground, this.#stepper?.state, this.#steps.length);
+  }
+
+  /** The database of the hub or of a replica. */
+  database(name: string): SqlPort {
+    return name === HUB ? this.playground.hub : this.playground.replica(name).db;
+  }
+
+  /**
+   * Runs SQL on a replica (captured into its queue and recorded as a step) or on the hub. Hub SQL is not recorded
+   * (a scenario has no hub steps): reads return rows; anything else runs as a hub write (versioned, pulled by the
+   * replicas), which an exported scenario will not contain.
+   */
+  async runSql(target: string, sql: string): Promise<QueryResult[]> {
+    if (target === HUB) {
+      if (READ_ONLY.test(sql)) return this.playground.hub.exec(sql);
+      await this.playground.hubExec(sql);
+      this.#changed();
+      return [];
+    }
+    this.playground.replica(target); // unknown replica: fails before anything is recorded
+    return this.#record({ kind: 'sql', replica: target, sql }, () => this.playground.replica(target).exec(sql));
+  }
+
+  setOnline(replica: string, online: boolean): Promise<void> {
+    return this.#record({ kind: online ? 'online' : 'offline', replica }, () => this.playground.setOnline(replica, online));
+  }
+
+  /** Syncs one replica to the end, telling `onEvent` about every event (progress). */
+  sync(replica: string, onEvent?: (e: SyncEvent) => void): Promise<SyncSummary> {
+    this.#refuseWhileStepping();
+    return this.#record({ kind: 'sync', replica }, async () => {
+      const gen = this.playground.sync(replica);
+      for (;;) {
+        const r = await gen.next();
+        this.#changed();
+        if (r.done) return r.value;
+        onEvent?.(r.value);
+      }
+    });
+  }
+
+  syncAll(): Promise<void> {
+    this.#refuseWhileStepping();
+    return this.#record({ kind: 'syncAll' }, () => this.playground.syncAll());
+  }
+
+  /**
+   * Starts a sync in step mode, paused before its first event. Recorded as a `sync` step (a scenario replays it
+   * to the end; a sync stopped half-way replays in full).
+   */
+  startStepSync(replica: string): SyncStepper {
+    this.#refuseWhileStepping();
+    this.playground.replica(replica);
+    this.#steps.push({ kind: 'sync', replica });
+    let advanced = false;
+    const stepper: SyncStepper = new SyncStepper(replica, this.playground.sync(replica, { batchSize: 1 }), () => {
+      // the step ends when the sync does: only then does simulated time move on, as after any other step
+      if (stepper.done && !advanced) (advanced = true), this.#advanceClock();
+      this.#changed();
+    });
+    this.#stepper = stepper;
+    this.#changed();
+    return this.#stepper;
+  }
+
+  /** Stops the step-mode sync, if any. */
+  async stopStepSync(): Promise<void> {
+    await this.#stepper?.stop();
+  }
+
+  conflicts(open?: boolean): Promise<readonly ConflictRecord[]> {
+    return this.playground.conflicts(open ? { open: true } : {});
+  }
+
+  preview(conflictId: number, how: ManualChoice | { readonly strategy: Strategy }): Promise<ResolutionPreview> {
+    return this.playground.preview(conflictId, how);
+  }
+
+  /** Resolves a parked conflict by a person's choice. Recorded by its position among the open conflicts. */
+  async resolve(conflictId: number, choice: ManualChoice): Promise<void> {
+    const open = await this.playground.conflicts({ open: true });
+    const index = open.findIndex((c) => c.id === conflictId);
+    if (index < 0) throw new InvalidInputError(`Conflict ${conflictId} is not waiting for a decision (it was resolved already).`);
+    await this.#record({ kind: 'resolve', conflict: index, take: asTake(choice) }, () => this.playground.resolve(conflictId, choice));
+  }
+
+  /** Resolves a parked conflict the way a strategy would: the preview's row is what gets applied. */
+  async resolveWithStrategy(conflictId: number, strategy: Strategy): Promise<void> {
+    const p = await this.playground.preview(conflictId, { strategy });
+    if (p.outcome === 'rejected') throw new InvalidInputError(`${strategy} would reject this operation: ${p.reason}`);
+    const choice: ManualChoice = p.outcome === 'kept_hub' ? 'hub' : p.outcome === 'applied_incoming' ? 'incoming' : { row: p.row ?? {} };
+    await this.resolve(conflictId, choice);
+  }
+
+  /** Replaces the conflict rules (kept in the setup: an exported scenario uses the latest rules throughout). */
+  async setRules(rules: readonly ScenarioRule[]): Promise<void> {
+    await this.playground.setRules(await engineRules(rules, this.playground.hub));
+    this.#setup = { ...this.#setup, rules };
+    this.#changed();
+  }
+
+  queue(replica: string): Promise<readonly Op[]> {
+    return this.playground.replica(replica).ops();
+  }
+
+  async retry(replica: string, opId: string): Promise<void> {
+    await this.playground.replica(replica).retry(opId);
+    this.#changed();
+  }
+
+  timeline(query?: TimelineQuery): Promise<readonly TimelineEvent[]> {
+    return this.playground.timeline(query);
+  }
+
+  /** Closes the databases the session opened. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#stepper?.stop().catch(() => undefined);
+    this.playground.dispose();
+    this.dispose();
+    await Promise.allSettled(this.databases.map((d) => d.close()));
+  }
+
+  async #execute(step: ScenarioStep): Promise<unknown> {
+    const pg = this.playground;
+    switch (step.kind) {
+      case 'sql':
+        return pg.replica(step.replica).exec(step.sql);
+      case 'offline':
+      case 'online':
+        return pg.setOnline(step.replica, step.kind === 'online');
+      case 'sync':
+        return pg.syncToEnd(step.replica);
+      case 'syncAll':
+        return pg.syncAll();
+      case 'advance':
+        return (pg.clock as SimulatedClock).advance?.(step.ms);
+      case 'resolve': {
+        const c = (await pg.conflicts({ open: true }))[step.conflict];
+        if (!c) throw new InvalidInputError(`there is no open conflict #${step.conflict}`);
+        return pg.resolve(c.id, step.take);
+      }
+      case 'expect':
+        return undefined;
+    }
+  }
+
+  /** Records the step, runs it, moves simulated time on 1 ms (as the scenario runner does) and tells the views. */
+  async #record<T>(step: ScenarioStep, run: () => Promise<T>): Promise<T> {
+    this.#steps.push(step);
+    try {
+      return await run();
+    } catch (e) {
+      // a step that failed before changing anything (bad SQL rolls back) would not reproduce: forget it
+      if (step.kind === 'sql') this.#steps.pop();
+      throw e;
+    } finally {
+      this.#advanceClock();
+      this.#changed();
+    }
+  }
+
+  #advanceClock(): void {
+    const clock = this.playground.clock;
+    if (clock instanceof SimulatedClock) clock.advance(1);
+  }
+
+  #refuseWhileStepping(): void {
+    const s = this.stepper;
+    if (s) throw new InvalidInputError(`A step-mode sync of ${s.replica} is paused. Continue or stop it first.`);
+  }
+
+  #changed(): void {
+    if (!this.#closed) this.#onDidChange.fire();
+  }
+}
