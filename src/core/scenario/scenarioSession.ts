@@ -90,12 +90,16 @@ export class ScenarioSession {
       if (scenario.schema.trim()) await atSetup('schema', 'the schema SQL', () => playground.applySchema(scenario.schema));
       const tables = new Set(playground.tables().map((t) => displayName(t)));
       const rules: ConflictRule[] = [];
+      const installed = new Set<string>(); // several rules may share one function
       for (const [i, r] of scenario.rules.entries()) {
         if (r.table !== undefined && !tables.has(r.table)) {
           throw invalid(`rules[${i}]`, `rule names table "${r.table}", which the schema does not create (tables: ${[...tables].join(', ')})`);
         }
         const fn = r.function !== undefined ? customFunctionName(r.function) : undefined;
-        if (r.function !== undefined) await atSetup(`rules[${i}]`, 'the custom function SQL', () => hub.exec(r.function!));
+        if (r.function !== undefined && !installed.has(r.function)) {
+          installed.add(r.function);
+          await atSetup(`rules[${i}]`, 'the custom function SQL', () => hub.exec(r.function!));
+        }
         const [schema, name] = r.table?.includes('.') ? r.table.split('.', 2) : ['public', r.table];
         rules.push({
           ...(r.table !== undefined ? { table: { schema: schema!, name: name! } } : {}),
