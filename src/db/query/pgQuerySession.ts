@@ -37,9 +37,12 @@ export class PgQuerySession implements QuerySession {
     const client = await this.#connection();
     const cursor = client.query(new Cursor(sql, undefined, { rowMode: 'array', types: TEXT_TYPES }));
     const result = (cursor as unknown as { _result: pg.QueryResult })._result;
+    let counted = 0; // the server's tag counts only the last Execute's rows: count them all here
     const read = async (n: number): Promise<unknown[][]> => {
       try {
-        return (await cursor.read(n)) as unknown as unknown[][];
+        const rows = (await cursor.read(n)) as unknown as unknown[][];
+        counted += rows.length;
+        return rows;
       } catch (e) {
         if (isConnectionError(e)) await this.#drop(e as Error);
         throw DbError.from(e, sql);
@@ -54,7 +57,8 @@ export class PgQuerySession implements QuerySession {
         return (result.fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
       },
       get commandTag() {
-        return result.command ? commandTagFor(sql, result.command, result.rowCount ?? undefined) : undefined;
+        if (!result.command) return undefined;
+        return commandTagFor(sql, result.command, result.fields?.length ? counted : (result.rowCount ?? undefined));
       },
       totalRows: undefined,
       read: async (n: number) => {
