@@ -25,12 +25,12 @@ interface CatalogTable {
 /** User tables (not system, not `_sync`), with primary keys, writable columns and FK parents. */
 export async function discoverTables(q: Queryable): Promise<CatalogTable[]> {
   const r = await q.query<CatalogTable>(`
-    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name,
-      (SELECT array_agg(a.attname ORDER BY k.i) FROM pg_index x
+    SELECT c.oid::int AS oid, n.nspname::text AS schema, c.relname::text AS name,
+      (SELECT array_agg(a.attname::text ORDER BY k.i) FROM pg_index x
          CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY k(attnum, i)
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
         WHERE x.indrelid = c.oid AND x.indisprimary) AS pk,
-      (SELECT coalesce(array_agg(a.attname ORDER BY a.attnum), '{}') FROM pg_attribute a
+      (SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}') FROM pg_attribute a
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
       (SELECT coalesce(array_agg(DISTINCT f.confrelid::int), '{}') FROM pg_constraint f
         WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid) AS parents
