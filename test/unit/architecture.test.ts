@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { CommandIds } from '../../src/vscode/commandIds';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -59,8 +60,7 @@ describe('architecture', () => {
 describe('package.json', () => {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-  it('contributes exactly the commands of the command table, each with the category', async () => {
-    const { CommandIds } = await import('../../src/vscode/commandIds');
+  it('contributes exactly the commands of the command table, each with the category', () => {
     const contributed = (pkg.contributes.commands as { command: string; category?: string }[]).map((c) => c.command).sort();
     assert.deepEqual(contributed, Object.values(CommandIds).sort());
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'Sync Playground', `${c.command} has no category`);
