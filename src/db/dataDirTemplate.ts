@@ -3,7 +3,7 @@
  * a cache folder. New databases on disk are copies of it, so initdb (2-4 s of CPU) never runs on the hot path;
  * a copy is ~25 MB of small files and takes a fraction of that.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { constants, existsSync, readdirSync } from 'node:fs';
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,6 +70,11 @@ export async function copyTemplateInto(dir: string, template?: string): Promise<
     );
   }
   const source = template ?? (await templateDataDir());
-  await cp(source, dir, { recursive: true, filter: (src) => path.basename(src) !== LOCK_FILE });
+  // a copy-on-write clone where the filesystem can (btrfs, xfs, APFS), a plain copy elsewhere
+  await cp(source, dir, {
+    recursive: true,
+    mode: constants.COPYFILE_FICLONE,
+    filter: (src) => path.basename(src) !== LOCK_FILE,
+  });
   return true;
 }

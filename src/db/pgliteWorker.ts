@@ -22,6 +22,9 @@ async function main(): Promise<void> {
       ...(data.dataDir ? { dataDir: data.dataDir } : {}),
       ...(loadDataDir ? { loadDataDir } : {}),
       ...(data.initialMemory ? { initialMemory: data.initialMemory } : {}),
+      ...(data.settings
+        ? { startParams: [...PGlite.defaultStartParams, ...Object.entries(data.settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])] }
+        : {}),
       relaxedDurability: data.relaxedDurability ?? false,
       pgliteWasmModule: data.pgliteWasmModule,
       initdbWasmModule: data.initdbWasmModule,

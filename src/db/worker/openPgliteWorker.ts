@@ -15,8 +15,13 @@ export interface PgliteWorkerOptions {
   readonly template?: boolean;
   /** Skip fsync on every commit. Faster; a crash may lose the last commits (never corrupts). */
   readonly relaxedDurability?: boolean;
-  /** Initial WASM heap in bytes (PGlite's default: 128 MiB). */
+  /**
+   * Initial WASM heap in bytes. PGlite's build declares 128 MiB as its minimum, so this can only raise it; to use
+   * less memory, lower `settings.shared_buffers` instead (PostgreSQL's buffer pool lives in that heap).
+   */
   readonly initialMemory?: number;
+  /** PostgreSQL settings passed at start (`-c name=value`), e.g. `{ shared_buffers: '16MB' }`. */
+  readonly settings?: Readonly<Record<string, string>>;
   /** What the database is for, shown to whoever finds the folder locked, e.g. "replica a". */
   readonly purpose?: string;
 }
@@ -30,6 +35,7 @@ export async function openPgliteWorker(options: PgliteWorkerOptions = {}): Promi
   const base = {
     ...(options.relaxedDurability !== undefined ? { relaxedDurability: options.relaxedDurability } : {}),
     ...(options.initialMemory !== undefined ? { initialMemory: options.initialMemory } : {}),
+    ...(options.settings !== undefined ? { settings: options.settings } : {}),
   };
   if (!options.dataDir) return startPgliteWorker({ ...base, fromTemplate: template });
   const lock = lockDataDir(path.resolve(options.dataDir), options.purpose);

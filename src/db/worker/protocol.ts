@@ -14,6 +14,8 @@ export interface WorkerOpenData {
   readonly relaxedDurability?: boolean;
   /** Initial WASM heap in bytes (PGlite's default is 128 MiB; it grows on demand up to 2 GiB). */
   readonly initialMemory?: number;
+  /** PostgreSQL settings passed at start (`-c name=value`), e.g. a smaller shared_buffers to save memory. */
+  readonly settings?: Readonly<Record<string, string>>;
   /** Compiled once on the host and shared: a WebAssembly.Module clones into a worker without recompiling. */
   readonly pgliteWasmModule: WebAssembly.Module;
   readonly initdbWasmModule: WebAssembly.Module;
@@ -28,6 +30,8 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'cursorOpen'; readonly sql: string; readonly params: readonly unknown[] }
   | { readonly id: number; readonly op: 'cursorRead'; readonly cursor: number; readonly count: number }
   | { readonly id: number; readonly op: 'cursorClose'; readonly cursor: number }
+  /** Raw wire-protocol messages for the localhost server (src/db/serve); the reply is the raw response bytes. */
+  | { readonly id: number; readonly op: 'protocolRaw'; readonly bytes: Uint8Array }
   | { readonly id: number; readonly op: 'close' };
 
 /** The result of each request kind. */
@@ -37,6 +41,7 @@ export interface WorkerResults {
   cursorOpen: { readonly cursor: number; readonly fields: readonly FieldInfo[] };
   cursorRead: unknown[][];
   cursorClose: null;
+  protocolRaw: Uint8Array;
   close: null;
 }
 

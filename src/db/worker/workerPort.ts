@@ -34,6 +34,8 @@ export interface WorkerStartOptions {
   readonly relaxedDurability?: boolean;
   /** Initial WASM heap in bytes; PGlite's default is 128 MiB. */
   readonly initialMemory?: number;
+  /** PostgreSQL settings passed at start (`-c name=value`). */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
@@ -161,6 +163,16 @@ export class WorkerSqlPort implements SqlPort {
         if (this.#state === 'open') await this.#mutex.runExclusive(() => this.#call({ op: 'cursorClose', cursor }));
       },
     };
+  }
+
+  /**
+   * Runs `fn` with the database to itself (the mutex is held until `fn` settles); `fn` sends raw wire-protocol
+   * messages and gets the raw response bytes. For the localhost server (src/db/serve), whose clients' transactions
+   * span several messages: nothing from the extension may interleave with them.
+   */
+  async protocolSession<T>(fn: (exec: (bytes: Uint8Array) => Promise<Uint8Array>) => Promise<T>): Promise<T> {
+    this.#checkCall('protocolSession');
+    return this.#mutex.runExclusive(() => fn((bytes) => this.#call({ op: 'protocolRaw', bytes })));
   }
 
   /** Waits for statements already accepted, closes the database cleanly, stops the worker and frees the folder. */

@@ -95,6 +95,9 @@ export class WorkerServer {
       case 'cursorClose':
         this.#cursors.delete(req.cursor);
         return null;
+      case 'protocolRaw':
+        // the host (src/db/serve) frames whole messages and never sends Terminate or a startup packet
+        return this.db.execProtocolRaw(req.bytes);
       case 'close':
         this.#cursors.clear();
         await this.db.close();
