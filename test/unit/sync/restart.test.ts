@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openPglite } from '../../../src/db/pglitePort';
+import { Playground } from '../../../src/core/sync/playground';
+import { SimulatedClock } from '../../../src/core/sync/clock';
+import type { SqlPort } from '../../../src/core/sql';
+
+describe('sync engine: a playground survives a restart', function () {
+  this.timeout(180_000);
+  const root = mkdtempSync(path.join(os.tmpdir(), 'sync-restart-'));
+  const dir = (n: string) => path.join(root, n);
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps queues, parked conflicts, rules, clocks, cursors and the timeline across close and open', async () => {
+    let dbs: SqlPort[] = await Promise.all(['hub', 'A', 'B'].map((n) => openPglite({ dataDir: dir(n), relaxedDurability: true })));
+    const clock = new SimulatedClock();
+    let pg = await Playground.create({
+      hub: dbs[0]!, replicas: [{ name: 'A', db: dbs[1]! }, { name: 'B', db: dbs[2]!, clockSkewMs: -60_000 }], clock,
+      rules: [{ table: 'todo', strategy: 'manual' }],
+    });
+    await pg.applySchema('CREATE TABLE todo (id int PRIMARY KEY, title text)');
+    await pg.seed(`INSERT INTO todo VALUES (1, 'seed')`);
+    clock.advance(1000);
+    await pg.replica('B').exec(`UPDATE todo SET title = 'B'`);
+    await pg.syncToEnd('B');
+    clock.advance(1000);
+    await pg.replica('A').exec(`UPDATE todo SET title = 'A'; INSERT INTO todo VALUES (2, 'later')`);
+    await pg.syncToEnd('A', { direction: 'push', batchSize: 1, loseAckAfterBatch: 2 });
+    await pg.setOnline('B', false);
+    const timelineBefore = await pg.timeline();
+    const countsBefore = await pg.replica('A').counts();
+    await Promise.all(dbs.map((d) => d.close()));
+
+    dbs = await Promise.all(['hub', 'A', 'B'].map((n) => openPglite({ dataDir: dir(n), relaxedDurability: true })));
+    pg = await Playground.open({ hub: dbs[0]!, replicas: { A: dbs[1]!, B: dbs[2]! } });
+    assert.equal(pg.clock.now(), clock.now());
+    assert.deepEqual(pg.rules(), [{ table: 'todo', strategy: 'manual' }]);
+    assert.equal(pg.replica('B').online, false);
+    assert.equal(pg.replica('B').clockSkewMs, -60_000);
+    assert.deepEqual(await pg.replica('A').counts(), countsBefore);
+    assert.deepEqual(await pg.timeline(), timelineBefore);
+    const [parked] = await pg.conflicts({ open: true });
+    assert.equal(parked!.incoming!.title, 'A');
+
+    // continue: the lost acknowledgement is re-sent, the parked conflict is resolved, everything converges
+    await pg.resolve(parked!.id, 'incoming');
+    await pg.setOnline('B', true);
+    await pg.syncAll();
+    for (const d of dbs) {
+      assert.deepEqual((await d.query('SELECT * FROM todo ORDER BY id')).rows, [{ id: 1, title: 'A' }, { id: 2, title: 'later' }]);
+    }
+    assert.deepEqual((await pg.replica('A').ops()).map((o) => o.status), ['applied', 'applied']);
+    await Promise.all(dbs.map((d) => d.close()));
+  });
+});
