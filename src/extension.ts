@@ -3,12 +3,16 @@ import { Log } from './vscode/log';
 import { registerCommands, type CommandTable } from './vscode/commands';
 import type { SqlPort } from './core/sql';
 import { createConnectionsFeature } from './vscode/connections/connectionsFeature';
+import { ResultsPanels } from './vscode/results/resultsPanel';
+import { noQueryBackend } from './vscode/results/noQueryBackend';
 
 /** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
 export interface ExtensionApi {
   readonly log: Log;
   /** A new in-memory PGlite database (from the template), opened inside the extension host. Caller closes it. */
   readonly openScratchDatabase: () => Promise<SqlPort>;
+  /** The SQL results panel (open or not). */
+  readonly results: ResultsPanels;
 }
 
 /**
@@ -23,8 +27,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const connections = createConnectionsFeature(context, log);
   context.subscriptions.push(connections);
 
+  // the SQL results panel; the SQL runner (src/vscode/query) supplies the real backend
+  const results = new ResultsPanels({ extensionUri: context.extensionUri, log, backend: noQueryBackend });
+  context.subscriptions.push(results);
+
   const commands: CommandTable = {
     showLog: () => log.show(),
+    showResults: () => void results.show(),
     ...connections.commands,
   };
   context.subscriptions.push(...registerCommands(commands, log));
@@ -32,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   log.info(`activated (VS Code ${vscode.version}, ${process.platform}, Node ${process.version})`);
   // loaded on first use, so activation stays cheap
   const openScratchDatabase = async () => (await import('./db/template.js')).openPgliteFromTemplate();
-  return { log, openScratchDatabase };
+  return { log, openScratchDatabase, results };
 }
 
 export function deactivate(): void {

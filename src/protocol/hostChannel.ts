@@ -49,6 +49,11 @@ export class HostChannel {
     return this.#endpoint.onNotification(desc, fn);
   }
 
+  /** Asks the webview something. Call once it is ready: a request is not queued. */
+  request<P extends Payload, R extends Payload>(desc: RequestType<P, R>, params: NoInfer<P>, options?: { timeoutMs?: number }): Promise<R> {
+    return this.#endpoint.request(desc, params, options);
+  }
+
   /** Sends now if the webview is ready, else queues. */
   notify<P extends Payload>(desc: NotificationType<P>, params: NoInfer<P>): void {
     this.#endpoint.notify(desc, params);

@@ -88,9 +88,30 @@ export const cancelRunRequest = defineRequest('results/cancel', z.object({ runId
 /** Webview → host: run the same script against the same target again. */
 export const rerunRequest = defineRequest('results/rerun', z.object({ runId: z.string().min(1) }), noPayload);
 
+/**
+ * Host → webview: what the page shows right now. For the in-VS Code tests (the page is out of their reach) and for
+ * diagnostics in the log; it has no effect on the page.
+ */
+export const inspectRequest = defineRequest(
+  'results/inspect',
+  noPayload,
+  z.object({
+    /** The run the page shows, if any. */
+    runId: z.string().optional(),
+    /** Command tags of the statements, in order. */
+    commandTags: z.array(z.string()),
+    /** Rows the page holds for the selected result set. */
+    rowsLoaded: z.number().int(),
+    /** Row elements in the DOM: stays small however many rows there are. */
+    domRows: z.number().int(),
+    /** Text of the first data row's cells as displayed. */
+    firstRow: z.array(z.string()),
+  }),
+);
+
 export const resultsProtocol = definePanelProtocol({
   toHost: [fetchMoreRequest, exportResultRequest, cancelRunRequest, rerunRequest],
-  toWebview: [showRunNotification, appendRowsNotification],
+  toWebview: [showRunNotification, appendRowsNotification, inspectRequest],
 });
 
 // --- the schemas and resultsModel.ts describe the same values (both directions of assignability) ---

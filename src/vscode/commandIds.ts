@@ -6,6 +6,7 @@
 export const CommandIds = {
   showLog: 'syncPlayground.showLog',
   runQuery: 'syncPlayground.runQuery',
+  showResults: 'syncPlayground.showResults',
   // connections (issue 6)
   addConnection: 'syncPlayground.addConnection',
   editConnection: 'syncPlayground.editConnection',

@@ -1,7 +1,7 @@
 // first: it must run before any zod schema is built
 import '../shared/zodJitless';
 import './results.css';
-import { appendRowsNotification, resultsProtocol, showRunNotification } from '../../src/protocol/resultsProtocol';
+import { appendRowsNotification, inspectRequest, resultsProtocol, showRunNotification } from '../../src/protocol/resultsProtocol';
 import { createClient } from '../shared/client';
 import { defineElements } from '../shared/elements';
 import { ResultsApp } from './resultsApp';
@@ -11,7 +11,8 @@ import type { ResultsUiState } from './viewState';
 void defineElements();
 const client = createClient<ResultsUiState>(resultsProtocol);
 const store = new ResultsStore();
-new ResultsApp(document.getElementById('app')!, store, client);
+const app = new ResultsApp(document.getElementById('app')!, store, client);
 client.onNotification(showRunNotification, (run) => store.showRun(run));
 client.onNotification(appendRowsNotification, (page) => store.appendRows(page));
+client.handle(inspectRequest, () => app.inspect());
 client.ready();

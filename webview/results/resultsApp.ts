@@ -28,6 +28,19 @@ export class ResultsApp {
     this.#renderEmpty();
   }
 
+  /** What the page shows, for the host's inspect request. */
+  inspect(): { runId?: string; commandTags: string[]; rowsLoaded: number; domRows: number; firstRow: string[] } {
+    const run = this.#store.snapshot;
+    const active = run?.statements[this.#ui.activeTab ?? -1];
+    return {
+      ...(run ? { runId: run.runId } : {}),
+      commandTags: run?.statements.map((s) => s.commandTag) ?? [],
+      rowsLoaded: active ? this.#store.rowsOf(active.resultId).rows.length : 0,
+      domRows: this.#root.querySelectorAll('.grid-row:not([hidden])').length,
+      firstRow: [...this.#root.querySelectorAll('.grid-row[data-row="0"] .cell')].map((c) => c.textContent ?? ''),
+    };
+  }
+
   #onChange(c: StoreChange): void {
     if (c.kind === 'rows') {
       this.#views.get(c.resultId)?.rowsAppended();

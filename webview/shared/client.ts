@@ -16,6 +16,8 @@ export interface WebviewClient<S extends WireValue> {
   request<P extends Payload, R extends Payload>(desc: RequestType<P, R>, params: NoInfer<P>, options?: { timeoutMs?: number }): Promise<R>;
   notify<P extends Payload>(desc: NotificationType<P>, params: NoInfer<P>): void;
   onNotification<P extends Payload>(desc: NotificationType<P>, fn: (params: P) => void): Registration;
+  /** Answers requests from the host. */
+  handle<P extends Payload, R extends Payload>(desc: RequestType<P, R>, fn: (params: P) => NoInfer<R> | Promise<NoInfer<R>>): Registration;
   /** Tells the host the page is listening. Call once, after registering notification handlers. */
   ready(): void;
   /** UI state saved by VS Code across reloads (never data: the host re-sends that on `ready`). */
@@ -41,6 +43,7 @@ export function createClient<S extends WireValue>(protocol: PanelProtocol, optio
     request: (desc, params, opts) => endpoint.request(desc, params, opts),
     notify: (desc, params) => endpoint.notify(desc, params),
     onNotification: (desc, fn) => endpoint.onNotification(desc, fn),
+    handle: (desc, fn) => endpoint.handle(desc, fn),
     ready: () => endpoint.notify(readyNotification, undefined),
     getState: () => (vscode.getState() as S | null) ?? undefined,
     setState: (state) => vscode.setState(state),

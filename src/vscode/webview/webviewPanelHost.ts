@@ -111,6 +111,12 @@ export abstract class WebviewPanelHost extends Disposable {
     return this._register(this.#channel.handle(desc, fn));
   }
 
+  /** Asks the page something, once it is ready. */
+  protected async request<P extends Payload, R extends Payload>(desc: RequestType<P, R>, params: NoInfer<P>): Promise<R> {
+    await this.whenReady();
+    return this.#channel.request(desc, params);
+  }
+
   /** Sends now, or queues until the page is ready. */
   protected notify<P extends Payload>(desc: NotificationType<P>, params: NoInfer<P>): void {
     if (!this.isDisposed) this.#channel.notify(desc, params);

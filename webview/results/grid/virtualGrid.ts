@@ -10,6 +10,8 @@ export const rowHeight = 22;
 const gutterWidth = 56;
 /** Extra rows rendered above and below the viewport so fast scrolling shows no gaps. */
 const overscan = 8;
+/** Rows looked at to pick a column's first width. */
+const measureSample = 200;
 
 export interface GridOptions {
   readonly columns: readonly ColumnMeta[];
@@ -22,7 +24,7 @@ export interface GridOptions {
   readonly onOpenDetail: (dataRow: number) => void;
   readonly onFocusChange: (dataRow: number | undefined) => void;
   readonly onContextMenu: (x: number, y: number) => void;
-  readonly onViewStateChange: (state: { sort: SortSpec | undefined; widths: number[] }) => void;
+  readonly onViewStateChange: (state: { sort: SortSpec | undefined; widths: (number | null)[] }) => void;
 }
 
 /**
@@ -41,6 +43,9 @@ export class VirtualGrid {
   /** View row each pool element shows, to skip rewriting unchanged rows. */
   readonly #poolRow: number[] = [];
   #widths: number[];
+  /** Columns whose width was measured rather than set by the user: re-measured when the first rows arrive. */
+  readonly #autoWidth: boolean[];
+  #measuredRows = 0;
   #sort: SortSpec | undefined;
   #filter: string;
   #index: Int32Array | undefined;
@@ -53,7 +58,9 @@ export class VirtualGrid {
     this.#o = o;
     this.#sort = o.sort;
     this.#filter = o.filter ?? '';
+    this.#autoWidth = o.columns.map((_, i) => typeof o.widths?.[i] !== 'number');
     this.#widths = o.columns.map((c, i) => o.widths?.[i] ?? measureWidth(c, i, o.rows));
+    this.#measuredRows = o.rows.length;
     this.element = el('div', 'grid');
     this.element.tabIndex = 0;
     this.element.setAttribute('role', 'grid');
@@ -110,6 +117,11 @@ export class VirtualGrid {
 
   /** Rows were appended to the array the grid was given. */
   rowsAppended(): void {
+    if (this.#measuredRows < measureSample && this.#o.rows.length > this.#measuredRows) {
+      this.#measuredRows = this.#o.rows.length;
+      this.#o.columns.forEach((c, i) => this.#autoWidth[i] && (this.#widths[i] = measureWidth(c, i, this.#o.rows)));
+      this.#applyWidths();
+    }
     if (this.#sort || this.#filter.trim()) this.#rebuildIndex();
     else this.#afterViewChange(false);
   }
@@ -170,13 +182,15 @@ export class VirtualGrid {
   }
 
   #resize(column: number, width: number, done: boolean): void {
+    this.#autoWidth[column] = width < 0;
     this.#widths[column] = width < 0 ? measureWidth(this.#o.columns[column]!, column, this.#o.rows) : Math.max(minColumnWidth, width);
     this.#applyWidths();
     if (done) this.#emitViewState();
   }
 
   #emitViewState(): void {
-    this.#o.onViewStateChange({ sort: this.#sort, widths: [...this.#widths] });
+    // measured widths are saved as null so they are measured again after a reload
+    this.#o.onViewStateChange({ sort: this.#sort, widths: this.#widths.map((w, i) => (this.#autoWidth[i] ? null : w)) });
   }
 
   #applyWidths(): void {
@@ -350,6 +364,6 @@ export class VirtualGrid {
 /** A first width from the header and the first rows' text: wide enough to read, never wider than 360px. */
 function measureWidth(column: ColumnMeta, index: number, rows: readonly (readonly Cell[])[]): number {
   let chars = column.name.length + column.typeName.length + 3;
-  for (let r = 0; r < Math.min(rows.length, 200); r++) chars = Math.max(chars, displayText(rows[r]![index] ?? null).length);
+  for (let r = 0; r < Math.min(rows.length, measureSample); r++) chars = Math.max(chars, displayText(rows[r]![index] ?? null).length);
   return Math.max(72, Math.min(360, Math.round(chars * 7.2 + 20)));
 }
