@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { FieldInfo, QueryResult, Queryable, Row, SqlPort } from '../core/sql';
+import Cursor from 'pg-cursor';
+import type { FieldInfo, QueryResult, Queryable, Row, RowCursor, SqlPort } from '../core/sql';
 import { ClosedError, DbError } from '../core/errors';
 
 type PgClientLike = Pick<pg.PoolClient, 'query'>;
@@ -80,6 +81,42 @@ export class PgSqlPort implements SqlPort {
     } finally {
       client.release(broken instanceof Error ? broken : undefined);
     }
+  }
+
+  /** A server-side cursor (pg-cursor) on a connection of its own, held until `close()`. Rows as arrays. */
+  async cursor(sql: string, params: readonly unknown[] = []): Promise<RowCursor> {
+    this.#check();
+    const client = await this.pool.connect();
+    const cursor = client.query(new Cursor(sql, params as unknown[], { rowMode: 'array' }));
+    const result = (cursor as unknown as { _result: pg.QueryResult })._result;
+    let released = false;
+    const release = async (error?: Error) => {
+      if (released) return;
+      released = true;
+      await cursor.close().catch(() => undefined);
+      client.release(error);
+    };
+    const read = async (n: number): Promise<unknown[][]> => {
+      try {
+        return (await cursor.read(n)) as unknown as unknown[][];
+      } catch (e) {
+        await release();
+        throw DbError.from(e, sql, params);
+      }
+    };
+    const first = await read(1); // learns the fields (or the error) before the caller reads
+    let pending: unknown[][] | undefined = first;
+    return {
+      get fields(): FieldInfo[] {
+        return (result.fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID }));
+      },
+      read: async (n: number) => {
+        const head = pending ?? [];
+        pending = undefined;
+        return head.length >= n ? head : head.concat(released ? [] : await read(n - head.length));
+      },
+      close: () => release(),
+    };
   }
 
   async close(): Promise<void> {
