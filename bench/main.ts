@@ -1,0 +1,103 @@
+/**
+ * The benchmark runner: `npm run bench` (build, then node dist/bench.js), or from source:
+ * `node --import tsx bench/main.ts`. Options: `--runs N` (default 5), `--only startup,apply`.
+ * Prints one table (each figure as median (min-max) over the runs, beside its anchor and the ratio) and writes
+ * every sample to bench/results/latest.json.
+ *
+ * To add a bench: a file bench/<name>.bench.ts exporting `name` and `run(ctx)`, listed in SUITES below (a bundle
+ * cannot discover files at run time).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BenchContext, BenchRow, BenchSuite } from './benchTypes';
+import { rssChildMain, type RssKind } from './memoryProbe';
+import { median, table } from './stats';
+import * as startup from './startup.bench';
+import * as apply from './apply.bench';
+import * as capture from './capture.bench';
+
+const SUITES: BenchSuite[] = [startup, apply, capture];
+
+function arg(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** bench/results next to the sources: found from the bundle (dist/) or from bench/ itself. */
+function resultsDir(): string {
+  const root = path.basename(__dirname) === 'dist' || path.basename(__dirname) === 'bench' ? path.dirname(__dirname) : process.cwd();
+  return path.join(root, 'bench', 'results');
+}
+
+async function main(): Promise<void> {
+  const child = arg('--child-rss');
+  if (child) return rssChildMain(child as RssKind, process.argv[process.argv.indexOf('--child-rss') + 2]!);
+
+  const runs = Number(arg('--runs') ?? 5);
+  const only = arg('--only')?.split(',');
+  const suites = SUITES.filter((s) => !only || only.includes(s.name));
+  const scratchRoot = mkdtempSync(path.join(os.tmpdir(), 'sp-bench-'));
+  let n = 0;
+  const ctx: BenchContext = {
+    runs,
+    scratch: (name) => {
+      const dir = path.join(scratchRoot, `${n++}-${name}`);
+      mkdirSync(path.dirname(dir), { recursive: true });
+      return dir;
+    },
+    log: (m) => process.stderr.write(`[bench] ${m}\n`),
+  };
+  const load0 = os.loadavg();
+  const started = new Date().toISOString();
+  const rows: BenchRow[] = [];
+  const failures: { suite: string; error: string }[] = [];
+  try {
+    for (const s of suites) {
+      try {
+        rows.push(...(await s.run(ctx)));
+      } catch (e) {
+        failures.push({ suite: s.name, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        ctx.log(`${s.name} FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  } finally {
+    rmSync(scratchRoot, { recursive: true, force: true });
+  }
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    totalMemMb: Math.round(os.totalmem() / 2 ** 20),
+    node: process.version,
+    // other work on the machine moves every absolute figure; the ratios to anchors move much less
+    loadavgAtStart: load0.map((x) => +x.toFixed(2)),
+    loadavgAtEnd: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+  console.log(table(rows));
+  console.log(`\n${runs} runs per figure; load average ${machine.loadavgAtStart[0]} → ${machine.loadavgAtEnd[0]} on ${machine.cpus} CPUs`);
+  for (const f of failures) console.log(`FAILED ${f.suite}: ${f.error.split('\n')[0]}`);
+  const out = resultsDir();
+  mkdirSync(out, { recursive: true });
+  const json = {
+    started,
+    runs,
+    machine,
+    rows: rows.map((r) => ({
+      ...r,
+      figureMedian: median(r.figure.samples),
+      ...(r.anchor ? { anchorMedian: median(r.anchor.samples), ratio: median(r.figure.samples) / median(r.anchor.samples) } : {}),
+    })),
+    failures,
+  };
+  writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  if (failures.length) process.exitCode = 1;
+}
+
+main().then(
+  // workers and timers of a failed suite must not keep the process alive after the table is printed
+  () => setTimeout(() => process.exit(), 100).unref(),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,100 @@
+/**
+ * Starting the playground's databases: (a) the longest stall of this thread while a hub and two replicas start
+ * in workers, against one in-thread open; (b) time until all three answer, against three in-thread initdbs;
+ * (c) resident memory of the three (measured in fresh child processes, see memoryProbe.ts).
+ */
+import { copyTemplateInto, templateDataDir } from '../src/db/dataDirTemplate';
+import { PLAYGROUND_SETTINGS } from '../src/db/databaseManager';
+import { openPglite } from '../src/db/pglitePort';
+import { openPgliteWorker } from '../src/db/worker/openPgliteWorker';
+import type { BenchContext, BenchRow } from './benchTypes';
+import { measureRssInChild } from './memoryProbe';
+import { startStallProbe } from './stallProbe';
+
+const NAMES = ['hub', 'replica-a', 'replica-b'];
+
+export const name = 'startup';
+
+export async function run(ctx: BenchContext): Promise<BenchRow[]> {
+  await templateDataDir(); // made once per machine; not part of any figure
+  await (await openPgliteWorker()).close(); // assets compiled, worker code warm: the "warm machine" of the target
+
+  const workerMs: number[] = [];
+  const workerStall: number[] = [];
+  const reopenMs: number[] = [];
+  const inThreadStall: number[] = [];
+  const initdbMs: number[] = [];
+  for (let i = 0; i < ctx.runs; i++) {
+    ctx.log(`startup run ${i + 1}/${ctx.runs}`);
+    // (a)+(b) figure: three new databases from the template, each in its own worker, in parallel
+    const dirs = NAMES.map((n) => ctx.scratch(`${n}-${i}`));
+    let probe = startStallProbe();
+    let t0 = performance.now();
+    let dbs = await Promise.all(dirs.map((dataDir) => openPgliteWorker({ dataDir, settings: PLAYGROUND_SETTINGS })));
+    await Promise.all(dbs.map((db) => db.query('SELECT 1')));
+    workerMs.push(performance.now() - t0);
+    workerStall.push(probe.stop().maxGapMs);
+    await Promise.all(dbs.map((db) => db.close()));
+
+    // reopening the same three folders (the idle-close → next statement path)
+    t0 = performance.now();
+    dbs = await Promise.all(dirs.map((dataDir) => openPgliteWorker({ dataDir, settings: PLAYGROUND_SETTINGS })));
+    await Promise.all(dbs.map((db) => db.query('SELECT 1')));
+    reopenMs.push(performance.now() - t0);
+    await Promise.all(dbs.map((db) => db.close()));
+
+    // (a) anchor: the same open (a template copy) on this thread
+    const dir = ctx.scratch(`inthread-${i}`);
+    await copyTemplateInto(dir);
+    probe = startStallProbe();
+    const local = await openPglite({ dataDir: dir });
+    inThreadStall.push(probe.stop().maxGapMs);
+    await local.close();
+
+    // (b) anchor: what a naive extension does: three databases by initdb, on this thread (they cannot overlap)
+    t0 = performance.now();
+    const fresh = [];
+    for (const _ of NAMES) fresh.push(await openPglite());
+    await Promise.all(fresh.map((db) => db.query('SELECT 1')));
+    initdbMs.push(performance.now() - t0);
+    await Promise.all(fresh.map((db) => db.close()));
+  }
+
+  ctx.log('startup: memory (child processes)');
+  const rss = { workers: [] as number[], workersDefault: [] as number[], inThread: [] as number[] };
+  for (let i = 0; i < ctx.runs; i++) {
+    rss.workers.push(await measureRssInChild('workers', ctx.scratch(`rss-w-${i}`)));
+    rss.workersDefault.push(await measureRssInChild('workers-default-buffers', ctx.scratch(`rss-wd-${i}`)));
+    rss.inThread.push(await measureRssInChild('in-thread', ctx.scratch(`rss-t-${i}`)));
+  }
+
+  return [
+    {
+      suite: name,
+      figure: { label: 'main-thread stall: hub+2 start in workers', unit: 'ms', samples: workerStall },
+      anchor: { label: '1 in-thread open (template copy)', unit: 'ms', samples: inThreadStall },
+    },
+    {
+      suite: name,
+      figure: { label: 'hub+2 usable: template copy + workers', unit: 'ms', samples: workerMs },
+      anchor: { label: '3 in-thread initdb (in memory)', unit: 'ms', samples: initdbMs },
+      target: '≤ 1000 ms',
+    },
+    {
+      suite: name,
+      figure: { label: 'hub+2 reopen existing folders (workers)', unit: 'ms', samples: reopenMs },
+      anchor: { label: 'hub+2 new from template (workers)', unit: 'ms', samples: workerMs },
+    },
+    {
+      suite: name,
+      figure: { label: 'process RSS, hub+2 workers, shared_buffers 16MB', unit: 'MB', samples: rss.workers },
+      anchor: { label: 'hub+2 in-thread, PGlite defaults', unit: 'MB', samples: rss.inThread },
+      target: '≤ 600 MB',
+    },
+    {
+      suite: name,
+      figure: { label: 'process RSS, hub+2 workers, shared_buffers 16MB', unit: 'MB', samples: rss.workers },
+      anchor: { label: 'hub+2 workers, shared_buffers 128MB', unit: 'MB', samples: rss.workersDefault },
+    },
+  ];
+}
