@@ -5,6 +5,7 @@ import type { SqlPort } from './core/sql';
 import { createConnectionsFeature } from './vscode/connections/connectionsFeature';
 import { ResultsPanels } from './vscode/results/resultsPanel';
 import { noQueryBackend } from './vscode/results/noQueryBackend';
+import { ReplicationFeature } from './vscode/replication/replicationFeature';
 
 /** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
 export interface ExtensionApi {
@@ -13,6 +14,8 @@ export interface ExtensionApi {
   readonly openScratchDatabase: () => Promise<SqlPort>;
   /** The SQL results panel (open or not). */
   readonly results: ResultsPanels;
+  /** The replication playground: store, tree, panels. */
+  readonly replication: ReplicationFeature;
 }
 
 /**
@@ -31,17 +34,22 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const results = new ResultsPanels({ extensionUri: context.extensionUri, log, backend: noQueryBackend });
   context.subscriptions.push(results);
 
+  // the replication playground: tree, panels, commands (databases open on first use or when the view shows)
+  const replication = new ReplicationFeature(context, log);
+  context.subscriptions.push(replication);
+
   const commands: CommandTable = {
     showLog: () => log.show(),
     showResults: () => void results.show(),
     ...connections.commands,
+    ...replication.commands,
   };
   context.subscriptions.push(...registerCommands(commands, log));
 
   log.info(`activated (VS Code ${vscode.version}, ${process.platform}, Node ${process.version})`);
   // loaded on first use, so activation stays cheap
   const openScratchDatabase = async () => (await import('./db/template.js')).openPgliteFromTemplate();
-  return { log, openScratchDatabase, results };
+  return { log, openScratchDatabase, results, replication };
 }
 
 export function deactivate(): void {

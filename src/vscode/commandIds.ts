@@ -17,6 +17,27 @@ export const CommandIds = {
   refreshReplicationMonitor: 'syncPlayground.refreshReplicationMonitor',
   selectTop1000: 'syncPlayground.selectTop1000',
   runSqlOnConnection: 'syncPlayground.runSqlOnConnection',
+  // replication playground (issue 5)
+  createPlayground: 'syncPlayground.createPlayground',
+  addReplica: 'syncPlayground.addReplica',
+  removeReplica: 'syncPlayground.removeReplica',
+  toggleOnline: 'syncPlayground.toggleOnline',
+  goOffline: 'syncPlayground.goOffline',
+  goOnline: 'syncPlayground.goOnline',
+  syncReplica: 'syncPlayground.syncReplica',
+  syncAll: 'syncPlayground.syncAll',
+  stepSync: 'syncPlayground.stepSync',
+  continueSync: 'syncPlayground.continueSync',
+  resetPlayground: 'syncPlayground.resetPlayground',
+  openQueue: 'syncPlayground.openQueue',
+  openConflicts: 'syncPlayground.openConflicts',
+  openTimeline: 'syncPlayground.openTimeline',
+  setConflictRules: 'syncPlayground.setConflictRules',
+  openScenario: 'syncPlayground.openScenario',
+  runScenario: 'syncPlayground.runScenario',
+  exportScenario: 'syncPlayground.exportScenario',
+  runSqlOnDatabase: 'syncPlayground.runSqlOnDatabase',
+  openPlaygroundTable: 'syncPlayground.openPlaygroundTable',
 } as const;
 
 export type CommandKey = keyof typeof CommandIds;

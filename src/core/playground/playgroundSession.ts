@@ -157,7 +157,9 @@ export class PlaygroundSession extends Disposable {
       this.#changed();
       return [];
     }
-    this.playground.replica(target); // unknown replica: fails before anything is recorded
+    const replica = this.playground.replica(target); // unknown replica: fails before anything is recorded
+    // reads change nothing, so they are not steps (opening a table must not grow the exported scenario)
+    if (READ_ONLY.test(sql)) return replica.exec(sql);
     return this.#record({ kind: 'sql', replica: target, sql }, () => this.playground.replica(target).exec(sql));
   }
 

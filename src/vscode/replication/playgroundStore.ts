@@ -1,0 +1,118 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Disposable } from '../../core/dispose';
+import { Emitter } from '../../core/emitter';
+import { PlaygroundSession, type PlaygroundDatabases } from '../../core/playground/playgroundSession';
+import type { PlaygroundSetup } from '../../core/playground/playgroundSetup';
+import type { PlaygroundRecording } from '../../core/scenario/exportScenario';
+import type { SqlPort } from '../../core/sql';
+import { openPgliteWorker } from '../../db/worker/openPgliteWorker';
+import type { Log } from '../log';
+
+const RECORDING = 'recording.json';
+
+/**
+ * The one playground of this VS Code profile: its databases under `<globalStorage>/playground/<hub|replica>`
+ * (each PGlite in its own worker thread, so the extension host never stalls), and its recording next to them,
+ * saved after every change so the playground is there again after a restart.
+ */
+export class PlaygroundStore extends Disposable {
+  readonly #onDidChangeSession = this._register(new Emitter<PlaygroundSession | undefined>());
+  /** A playground was created, opened, replaced or closed. */
+  readonly onDidChangeSession = this.#onDidChangeSession.event;
+  #session: PlaygroundSession | undefined;
+  #saveSub: { dispose(): void } | undefined;
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly folder: string,
+    private readonly log: Log,
+  ) {
+    super();
+  }
+
+  get session(): PlaygroundSession | undefined {
+    return this.#session;
+  }
+
+  /** The playground's databases on disk; `fresh` deletes the stored one first. */
+  readonly databases: PlaygroundDatabases = {
+    open: async (name, fresh) => {
+      const dir = path.join(this.folder, 'db', name);
+      if (fresh) await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      return openPgliteWorker({ dataDir: dir, relaxedDurability: true, purpose: `playground ${name}` });
+    },
+  };
+
+  /** An in-memory database from the template, for "what if" replays. */
+  readonly openScratch = (): Promise<SqlPort> => openPgliteWorker({ relaxedDurability: true });
+
+  /** True when a playground was saved (it can be re-opened). */
+  async hasStored(): Promise<boolean> {
+    return (await this.#readRecording()) !== undefined;
+  }
+
+  /** Re-opens the stored playground, if there is one. */
+  async restore(): Promise<PlaygroundSession | undefined> {
+    const rec = await this.#readRecording();
+    if (!rec || this.#session) return this.#session;
+    return this.#install(await PlaygroundSession.open(rec, this.databases));
+  }
+
+  /** Replaces the playground (if any) with a new one. */
+  async create(setup: PlaygroundSetup): Promise<PlaygroundSession> {
+    await this.close();
+    return this.#install(await PlaygroundSession.create(setup, this.databases));
+  }
+
+  /** Replaces the playground with one that replays `recording` (add/remove replica, reset). */
+  async replay(recording: PlaygroundRecording): Promise<PlaygroundSession> {
+    await this.close();
+    return this.#install(await PlaygroundSession.replay(recording, this.databases));
+  }
+
+  /** Closes the playground (its databases stay on disk unless `forget`). */
+  async close(forget = false): Promise<void> {
+    const s = this.#session;
+    this.#session = undefined;
+    this.#saveSub?.dispose();
+    if (s) {
+      await this.#saving;
+      await s.close();
+      this.#onDidChangeSession.fire(undefined);
+    }
+    if (forget) await rm(this.folder, { recursive: true, force: true });
+  }
+
+  async #install(session: PlaygroundSession): Promise<PlaygroundSession> {
+    this.#session = session;
+    this.#saveSub = session.onDidChange(() => this.#save(session));
+    this.#save(session);
+    this.#onDidChangeSession.fire(session);
+    return session;
+  }
+
+  #save(session: PlaygroundSession): void {
+    // saves are chained so an older recording never overwrites a newer one
+    this.#saving = this.#saving
+      .then(async () => {
+        await mkdir(this.folder, { recursive: true });
+        await writeFile(path.join(this.folder, RECORDING), JSON.stringify(session.recording(), null, 1));
+      })
+      .catch((e) => this.log.error('saving the playground recording failed', e));
+  }
+
+  async #readRecording(): Promise<PlaygroundRecording | undefined> {
+    try {
+      return JSON.parse(await readFile(path.join(this.folder, RECORDING), 'utf8')) as PlaygroundRecording;
+    } catch {
+      return undefined;
+    }
+  }
+
+  override dispose(): void {
+    void this.close();
+    super.dispose();
+  }
+}

@@ -1,0 +1,223 @@
+import * as vscode from 'vscode';
+import { HUB } from '../../core/playground/playgroundSession';
+import { exportScenario } from '../../core/scenario/exportScenario';
+import { scenarioToJson, type ScenarioRule, type ScenarioStep } from '../../core/scenario/scenarioModel';
+import { STRATEGIES, type Strategy } from '../../core/sync/types';
+import type { CommandTable } from '../commands';
+import type { ReplicationFeature } from './replicationFeature';
+import type { ReplicationNode } from './replicationTree';
+import { pickSource } from './scenarioFiles';
+
+const NAME = /^[A-Za-z0-9_.-]{1,63}$/;
+
+/**
+ * The replication commands. Each one is thin: find out which replica or conflict it is about (a tree node, a
+ * name passed by a test or a walkthrough link, or a quick pick), then call the session.
+ */
+export function replicationCommands(f: ReplicationFeature): CommandTable {
+  /** The replica a command is about: a tree node, a name, or asked for. */
+  const replicaOf = async (arg: unknown, title: string, filter?: (online: boolean) => boolean): Promise<string | undefined> => {
+    const node = arg as ReplicationNode | string | undefined;
+    if (typeof node === 'string') return node;
+    if (node?.type === 'database' && node.name !== HUB) return node.name;
+    if (node?.type === 'queue' || node?.type === 'queueStatus') return node.replica;
+    const replicas = f.requireSession().playground.replicas.filter((r) => !filter || filter(r.online));
+    if (replicas.length === 1) return replicas[0]!.name;
+    const pick = await vscode.window.showQuickPick(
+      replicas.map((r) => ({ label: r.name, description: r.online ? 'online' : 'offline' })),
+      { title, placeHolder: 'Replica' },
+    );
+    return pick?.label;
+  };
+  const databaseOf = async (arg: unknown, title: string): Promise<string | undefined> => {
+    const node = arg as ReplicationNode | string | undefined;
+    if (typeof node === 'string') return node;
+    if (node?.type === 'database') return node.name;
+    if (node?.type === 'table') return node.database;
+    const names = [HUB, ...f.requireSession().playground.replicas.map((r) => r.name)];
+    return (await vscode.window.showQuickPick(names, { title, placeHolder: 'Database' })) ?? undefined;
+  };
+  const progress = <T>(title: string, run: (report: (message: string) => void) => Promise<T>) =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (p) => run((message) => p.report({ message })));
+
+  const createFrom = async (arg: unknown, scenariosOnly: boolean, runSteps: boolean) => {
+    const source = await pickSource(f.context.extensionUri, arg, scenariosOnly);
+    if (!source) return undefined;
+    const steps: readonly ScenarioStep[] = runSteps ? (source.scenario?.steps ?? []).filter((s) => s.kind !== 'expect') : [];
+    const session = await progress(`Creating playground ${source.setup.name}`, () =>
+      steps.length ? f.store.replay({ ...source.setup, steps }) : f.store.create(source.setup),
+    );
+    await vscode.commands.executeCommand('syncPlayground.replication.focus').then(undefined, () => undefined);
+    if (source.uri && !runSteps) await vscode.window.showTextDocument(source.uri, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    return session.name;
+  };
+
+  const setOnline = async (arg: unknown, online: boolean | undefined) => {
+    const s = f.requireSession();
+    const name = await replicaOf(arg, online === undefined ? 'Toggle Online' : online ? 'Go Online' : 'Go Offline', online === undefined ? undefined : (o) => o !== online);
+    if (!name) return;
+    await s.setOnline(name, online ?? !s.playground.replica(name).online);
+  };
+
+  return {
+    createPlayground: (arg?: unknown) => createFrom(arg, false, false),
+    openScenario: (arg?: unknown) => createFrom(arg, true, false),
+    runScenario: (arg?: unknown) => createFrom(arg, true, true),
+
+    addReplica: async (nameArg?: unknown) => {
+      const s = f.requireSession();
+      const taken = new Set([HUB, ...s.playground.replicas.map((r) => r.name)]);
+      const name =
+        typeof nameArg === 'string'
+          ? nameArg
+          : await vscode.window.showInputBox({
+              title: 'Add Replica',
+              prompt: 'Name of the new replica. The playground is rebuilt with it by replaying the steps taken so far.',
+              validateInput: (v) => (!NAME.test(v) ? 'Letters, digits, _ . - (1-63 characters)' : taken.has(v) ? `${v} exists already` : undefined),
+            });
+      if (!name) return;
+      if (taken.has(name) || !NAME.test(name)) throw new Error(`Cannot add a replica called "${name}".`);
+      const rec = s.recording();
+      await progress(`Adding replica ${name}`, () => f.store.replay({ ...rec, replicas: [...rec.replicas, { name, clockSkewMs: 0 }] }));
+    },
+
+    removeReplica: async (arg?: unknown) => {
+      const s = f.requireSession();
+      const name = await replicaOf(arg, 'Remove Replica');
+      if (!name) return;
+      if (s.playground.replicas.length === 1) throw new Error('A playground needs at least one replica.');
+      const ok = await vscode.window.showWarningMessage(
+        `Remove replica ${name}? The playground is rebuilt without it, replaying the other replicas' steps.`,
+        { modal: true },
+        'Remove',
+      );
+      if (ok !== 'Remove') return;
+      const rec = s.recording();
+      const steps = rec.steps.filter((st) => !('replica' in st) || st.replica !== name);
+      await progress(`Removing replica ${name}`, () => f.store.replay({ ...rec, replicas: rec.replicas.filter((r) => r.name !== name), steps }));
+    },
+
+    toggleOnline: (arg?: unknown) => setOnline(arg, undefined),
+    goOffline: (arg?: unknown) => setOnline(arg, false),
+    goOnline: (arg?: unknown) => setOnline(arg, true),
+
+    syncReplica: async (arg?: unknown) => {
+      const s = f.requireSession();
+      const name = await replicaOf(arg, 'Sync Replica');
+      if (!name) return;
+      const summary = await progress(`Syncing ${name}`, (report) => {
+        let n = 0;
+        return s.sync(name, (e) => report(`${++n} events · ${e.type.replaceAll('_', ' ')}`));
+      });
+      if (summary.skipped) void vscode.window.showInformationMessage(`${name} is offline: nothing was synced.`);
+      else if (summary.conflicts) {
+        const open = await s.conflicts(true);
+        if (open.length) {
+          const pick = await vscode.window.showWarningMessage(`${name}: ${open.length} conflict(s) wait for you.`, 'Open Conflict Inspector');
+          if (pick) f.showConflicts();
+        }
+      }
+      return summary;
+    },
+
+    syncAll: async () => {
+      const s = f.requireSession();
+      await progress('Syncing all online replicas', () => s.syncAll());
+    },
+
+    stepSync: async (arg?: unknown) => {
+      const s = f.requireSession();
+      const name = await replicaOf(arg, 'Step Sync', (online) => online);
+      if (!name) return;
+      const stepper = s.startStepSync(name);
+      const panel = f.showConflicts();
+      await stepper.step();
+      return panel;
+    },
+
+    continueSync: async () => {
+      const stepper = f.requireSession().stepper;
+      if (!stepper) throw new Error('No sync is paused.');
+      await progress(`Continuing the sync of ${stepper.replica}`, () => stepper.continue());
+    },
+
+    resetPlayground: async (confirmArg?: unknown) => {
+      const s = f.requireSession();
+      if (confirmArg !== true) {
+        const ok = await vscode.window.showWarningMessage(`Reset playground ${s.name}? Every step taken is undone: schema, seed and rules stay.`, { modal: true }, 'Reset');
+        if (ok !== 'Reset') return;
+      }
+      const setup = s.setup;
+      await progress(`Resetting playground ${setup.name}`, () => f.store.create(setup));
+    },
+
+    openQueue: async (arg?: unknown) => {
+      const name = await replicaOf(arg, 'Open Queue Inspector');
+      if (name) f.showQueue(name);
+    },
+    openConflicts: (arg?: unknown) => {
+      const node = arg as ReplicationNode | number | undefined;
+      f.showConflicts(typeof node === 'number' ? node : node?.type === 'conflict' ? node.id : undefined);
+    },
+    openTimeline: () => void f.showTimeline(),
+
+    setConflictRules: async (arg?: unknown) => {
+      const s = f.requireSession();
+      const current = s.setup.rules.find((r) => r.table === undefined && r.conflict === undefined)?.strategy;
+      const strategy =
+        typeof arg === 'string'
+          ? (arg as Strategy)
+          : (
+              await vscode.window.showQuickPick(
+                STRATEGIES.filter((x) => x !== 'custom').map((x) => ({ label: x, description: x === current ? 'current default' : '' })),
+                { title: 'Set Conflict Rules', placeHolder: 'Default strategy for every table and conflict type (table-specific rules stay)' },
+              )
+            )?.label as Strategy | undefined;
+      if (!strategy) return;
+      if (!STRATEGIES.includes(strategy)) throw new Error(`Unknown strategy ${strategy}.`);
+      const rules: ScenarioRule[] = [...s.setup.rules.filter((r) => r.table !== undefined || r.conflict !== undefined), { strategy }];
+      await s.setRules(rules);
+    },
+
+    exportScenario: async (uriArg?: unknown) => {
+      const s = f.requireSession();
+      const scenario = exportScenario(s.recording());
+      const uri =
+        uriArg instanceof vscode.Uri
+          ? uriArg
+          : await vscode.window.showSaveDialog({
+              title: 'Export Scenario',
+              filters: { 'Sync scenario': ['json'] },
+              ...(vscode.workspace.workspaceFolders?.[0]
+                ? { defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, `${s.name}.syncscenario.json`) }
+                : {}),
+            });
+      if (!uri) return;
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify(scenarioToJson(scenario), null, 2) + '\n'));
+      if (!(uriArg instanceof vscode.Uri)) await vscode.window.showTextDocument(uri);
+      return uri;
+    },
+
+    runSqlOnDatabase: async (arg?: unknown, sqlArg?: unknown) => {
+      const name = await databaseOf(arg, 'Run SQL on a playground database');
+      if (!name) return;
+      const sql =
+        typeof sqlArg === 'string'
+          ? sqlArg
+          : await vscode.window.showInputBox({
+              title: `Run SQL on ${name}`,
+              prompt: name === HUB ? 'SQL for the hub (reads show rows; writes are versioned and pulled by the replicas)' : `SQL for ${name} (writes are captured into its queue)`,
+              placeHolder: 'UPDATE todo SET done = true WHERE id = 1',
+            });
+      if (!sql?.trim()) return;
+      await f.runSql(name, sql);
+    },
+
+    openPlaygroundTable: async (arg?: unknown) => {
+      const node = arg as ReplicationNode | undefined;
+      if (node?.type !== 'table') throw new Error('Open a table from the Replication view.');
+      const quoted = node.table.split('.').map((p) => `"${p.replaceAll('"', '""')}"`).join('.');
+      await f.runSql(node.database, `SELECT * FROM ${quoted} ORDER BY 1 LIMIT 1000`);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { Disposable } from '../../core/dispose';
+import type { PlaygroundSession } from '../../core/playground/playgroundSession';
+import type { PlaygroundSnapshot } from '../../core/playground/playgroundSnapshot';
+import type { QueryResult, SqlPort } from '../../core/sql';
+import type { CommandTable } from '../commands';
+import type { Log } from '../log';
+import { ConflictsPanel } from './conflictsPanel';
+import { PlaygroundStore } from './playgroundStore';
+import { QueuePanel } from './queuePanel';
+import { replicationCommands } from './replicationCommands';
+import { ReplicationTree } from './replicationTree';
+import { SnapshotPusher } from './snapshotPusher';
+import { PlaygroundStatusBar } from './statusBar';
+import { TimelinePanel } from './timelinePanel';
+
+/** The view id of the Replication section in the Sync Playground sidebar. */
+export const REPLICATION_VIEW = 'syncPlayground.replication';
+/** Context key: a playground is open (welcome view vs tree, menus). */
+const HAS_PLAYGROUND = 'syncPlayground.hasPlayground';
+const STEPPING = 'syncPlayground.stepping';
+
+/** A place to run SQL, in the shape the SQL runner takes (see src/core/connections/connectionTargets.ts). */
+export interface PlaygroundTarget {
+  readonly id: string;
+  readonly label: string;
+  readonly detail: string;
+  readonly readOnly: boolean;
+  port(): Promise<SqlPort>;
+}
+
+/** Runs SQL in the results panel (the SQL runner feature); absent: results open as text. */
+export type RunSqlInResults = (target: PlaygroundTarget, sql: string) => Promise<void>;
+
+/**
+ * The replication UI: the playground store, the sidebar tree, the status bar, the three panels and the commands.
+ * One playground at a time; its lifetime is the store's session, the panels' lifetime is the session's.
+ */
+export class ReplicationFeature extends Disposable {
+  readonly store: PlaygroundStore;
+  readonly tree = new ReplicationTree();
+  readonly commands: CommandTable;
+  #conflicts: ConflictsPanel | undefined;
+  #queue: QueuePanel | undefined;
+  #timeline: TimelinePanel | undefined;
+  #pusher: SnapshotPusher<PlaygroundSnapshot> | undefined;
+  #sessionSub: vscode.Disposable | undefined;
+  readonly #statusBar: PlaygroundStatusBar;
+
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    readonly log: Log,
+    readonly runInResults?: RunSqlInResults,
+  ) {
+    super();
+    this.store = this._register(new PlaygroundStore(path.join(context.globalStorageUri.fsPath, 'playground'), log));
+    const view = this._register(vscode.window.createTreeView(REPLICATION_VIEW, { treeDataProvider: this.tree, showCollapseAll: true }));
+    // the saved playground opens when someone looks at it, not at activation (activation stays cheap)
+    const restore = () => void this.restore().catch((e) => log.error('re-opening the saved playground failed', e));
+    this._register(view.onDidChangeVisibility((e) => e.visible && restore()));
+    if (view.visible) restore();
+    this._register(this.tree);
+    this.#statusBar = this._register(new PlaygroundStatusBar());
+    this._register(this.store.onDidChangeSession((s) => this.#attach(s)));
+    this.commands = replicationCommands(this);
+    void vscode.commands.executeCommand('setContext', HAS_PLAYGROUND, false);
+  }
+
+  /** Re-opens the playground saved by a previous session, if any (called lazily, e.g. when the view opens). */
+  async restore(): Promise<void> {
+    if (this.store.session || !(await this.store.hasStored())) return;
+    await vscode.window.withProgress({ location: { viewId: REPLICATION_VIEW } }, () => this.store.restore());
+  }
+
+  /** The open playground, or a clear error telling the person how to get one. */
+  requireSession(): PlaygroundSession {
+    const s = this.store.session;
+    if (!s) throw new Error('There is no playground yet. Run "Sync Playground: Create Playground" first.');
+    return s;
+  }
+
+  get conflictsPanel(): ConflictsPanel | undefined {
+    return this.#conflicts;
+  }
+
+  showConflicts(id?: number): ConflictsPanel {
+    const session = this.requireSession();
+    if (!this.#conflicts) {
+      this.#conflicts = new ConflictsPanel(this.context.extensionUri, this.log, session, this.store.openScratch);
+      this.#conflicts.onDidDispose(() => (this.#conflicts = undefined));
+    } else this.#conflicts.reveal();
+    if (id !== undefined) this.#conflicts.inspector.select(id);
+    return this.#conflicts;
+  }
+
+  showQueue(replica: string): QueuePanel {
+    const session = this.requireSession();
+    if (!this.#queue) {
+      this.#queue = new QueuePanel(this.context.extensionUri, this.log, session, replica);
+      this.#queue.onDidDispose(() => (this.#queue = undefined));
+    } else {
+      this.#queue.show(replica);
+      this.#queue.reveal();
+    }
+    return this.#queue;
+  }
+
+  showTimeline(): TimelinePanel {
+    const session = this.requireSession();
+    if (!this.#timeline) {
+      this.#timeline = new TimelinePanel(this.context.extensionUri, this.log, session, async (id) => void this.showConflicts(id));
+      this.#timeline.onDidDispose(() => (this.#timeline = undefined));
+    } else this.#timeline.reveal();
+    return this.#timeline;
+  }
+
+  /** The hub or a replica as a SQL target. Replica SQL goes through the session: captured and recorded. */
+  target(name: string): PlaygroundTarget {
+    const session = this.requireSession();
+    const db = session.database(name);
+    const port: SqlPort = {
+      kind: db.kind,
+      query: (sql, params) => db.query(sql, params),
+      exec: (sql) => session.runSql(name, sql),
+      transaction: (fn) => db.transaction(fn),
+      close: async () => undefined, // the playground owns its databases
+    };
+    return { id: `playground:${name}`, label: `playground · ${name}`, detail: name === 'hub' ? 'the hub' : `replica ${name}`, readOnly: false, port: async () => port };
+  }
+
+  /** Runs SQL on the hub or a replica and shows the result: in the results panel when there is one. */
+  async runSql(name: string, sql: string): Promise<void> {
+    if (this.runInResults) return this.runInResults(this.target(name), sql);
+    const results = await this.requireSession().runSql(name, sql);
+    const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: `-- ${name}\n${sql}\n\n${results.map(formatResult).join('\n\n')}\n` });
+    await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
+  }
+
+  #attach(session: PlaygroundSession | undefined): void {
+    this.#sessionSub?.dispose();
+    this.#pusher?.dispose();
+    for (const p of [this.#conflicts, this.#queue, this.#timeline]) p?.dispose();
+    void vscode.commands.executeCommand('setContext', HAS_PLAYGROUND, !!session);
+    if (!session) {
+      this.tree.show(undefined);
+      this.#statusBar.show(undefined);
+      return;
+    }
+    const pusher = new SnapshotPusher(
+      () => session.snapshot(),
+      (s) => {
+        this.tree.show(s);
+        this.#statusBar.show(s);
+        void vscode.commands.executeCommand('setContext', STEPPING, !!s?.stepping && !s.stepping.done);
+      },
+      (e) => this.log.error('playground snapshot failed', e),
+    );
+    this.#pusher = pusher;
+    this.#sessionSub = session.onDidChange(() => pusher.request());
+    pusher.request();
+  }
+
+  override dispose(): void {
+    this.#sessionSub?.dispose();
+    this.#pusher?.dispose();
+    for (const p of [this.#conflicts, this.#queue, this.#timeline]) p?.dispose();
+    super.dispose();
+  }
+}
+
+/** A result as text, for when there is no results panel: a command tag, or an aligned table of up to 200 rows. */
+export function formatResult(r: QueryResult): string {
+  if (!r.fields.length) return `-- ${r.command ?? 'OK'}${r.affectedRows !== undefined ? ` ${r.affectedRows}` : ''}`;
+  const cols = r.fields.map((f) => f.name);
+  const cell = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const rows = r.rows.slice(0, 200).map((row) => cols.map((c) => cell(row[c])));
+  const widths = cols.map((c, i) => Math.min(40, Math.max(c.length, ...rows.map((x) => x[i]!.length))));
+  const line = (xs: string[]) => '-- ' + xs.map((x, i) => x.slice(0, 40).padEnd(widths[i]!)).join(' | ');
+  return [line(cols), '-- ' + widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line), `-- (${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`].join('\n');
+}
