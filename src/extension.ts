@@ -4,7 +4,8 @@ import { registerCommands, type CommandTable } from './vscode/commands';
 import type { SqlPort } from './core/sql';
 import { createConnectionsFeature } from './vscode/connections/connectionsFeature';
 import { ResultsPanels } from './vscode/results/resultsPanel';
-import { noQueryBackend } from './vscode/results/noQueryBackend';
+import { QueryFeature, type QueryApi } from './vscode/query/queryFeature';
+import { openPlaygroundDatabase } from './vscode/query/playgroundDatabase';
 import { ReplicationFeature } from './vscode/replication/replicationFeature';
 
 /** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
@@ -16,6 +17,8 @@ export interface ExtensionApi {
   readonly results: ResultsPanels;
   /** The replication playground: store, tree, panels. */
   readonly replication: ReplicationFeature;
+  /** The SQL playground: targets, the last run. */
+  readonly query: QueryApi;
 }
 
 /**
@@ -30,8 +33,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const connections = createConnectionsFeature(context, log);
   context.subscriptions.push(connections);
 
-  // the SQL results panel; the SQL runner (src/vscode/query) supplies the real backend
-  const results = new ResultsPanels({ extensionUri: context.extensionUri, log, backend: noQueryBackend });
+  // the SQL playground (runs, targets, history) and the results panel it fills (it is the panel's backend)
+  const query = new QueryFeature({
+    context,
+    log,
+    results: () => results,
+    openPlayground: () => openPlaygroundDatabase(context.globalStorageUri.fsPath),
+  });
+  context.subscriptions.push(query);
+  const results = new ResultsPanels({ extensionUri: context.extensionUri, log, backend: query.backend });
   context.subscriptions.push(results);
 
   // the replication playground: tree, panels, commands (databases open on first use or when the view shows)
@@ -42,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     showLog: () => log.show(),
     showResults: () => void results.show(),
     ...connections.commands,
+    ...query.commands,
     ...replication.commands,
   };
   context.subscriptions.push(...registerCommands(commands, log));
@@ -49,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   log.info(`activated (VS Code ${vscode.version}, ${process.platform}, Node ${process.version})`);
   // loaded on first use, so activation stays cheap
   const openScratchDatabase = async () => (await import('./db/template.js')).openPgliteFromTemplate();
-  return { log, openScratchDatabase, results, replication };
+  return { log, openScratchDatabase, results, replication, query: query.api };
 }
 
 export function deactivate(): void {

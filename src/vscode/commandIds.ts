@@ -6,6 +6,11 @@
 export const CommandIds = {
   showLog: 'syncPlayground.showLog',
   runQuery: 'syncPlayground.runQuery',
+  // SQL playground (issue 3)
+  runStatementAtCursor: 'syncPlayground.runStatementAtCursor',
+  cancelQuery: 'syncPlayground.cancelQuery',
+  chooseTarget: 'syncPlayground.chooseTarget',
+  showQueryHistory: 'syncPlayground.showQueryHistory',
   showResults: 'syncPlayground.showResults',
   // connections (issue 6)
   addConnection: 'syncPlayground.addConnection',
