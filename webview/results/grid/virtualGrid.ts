@@ -365,5 +365,5 @@ export class VirtualGrid {
 function measureWidth(column: ColumnMeta, index: number, rows: readonly (readonly Cell[])[]): number {
   let chars = column.name.length + column.typeName.length + 3;
   for (let r = 0; r < Math.min(rows.length, measureSample); r++) chars = Math.max(chars, displayText(rows[r]![index] ?? null).length);
-  return Math.max(72, Math.min(360, Math.round(chars * 7.2 + 20)));
+  return Math.max(72, Math.min(360, Math.round(chars * 7.8 + 20)));
 }
