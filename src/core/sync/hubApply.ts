@@ -30,7 +30,7 @@ export function deleteSql(t: TableEntry): string {
 /** `to_jsonb` of the rows with the given keys: parameter $1 = jsonb array of {i, pk}. Returns (i, row). */
 export function fetchRowsSql(t: TableEntry): string {
   const key = (a: string) => `(${t.pk.map((c) => `${a}.${quoteIdent(c)}`).join(', ')})`;
-  return `SELECT x.i, to_jsonb(h) AS row
+  return `SELECT x.i, to_jsonb(h.*) AS row
     FROM jsonb_to_recordset($1::jsonb) x(i int, pk jsonb)
     CROSS JOIN LATERAL jsonb_populate_record(NULL::${qualified(t)}, x.pk) p
     JOIN ${qualified(t)} h ON ${key('h')} = ${key('p')}`;

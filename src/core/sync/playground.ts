@@ -239,7 +239,7 @@ export class Playground extends Disposable {
       for (const t of entries) {
         await tx.exec(hubCaptureSql(t));
         await tx.query(
-          `SELECT _sync.hub_record($1, w) FROM (SELECT jsonb_agg(jsonb_build_object('pk', ${pkJson(t, 'h')}, 'after', to_jsonb(h))) AS w
+          `SELECT _sync.hub_record($1, w) FROM (SELECT jsonb_agg(jsonb_build_object('pk', ${pkJson(t, 'h')}, 'after', to_jsonb(h.*))) AS w
              FROM ${qualified(t)} h) x WHERE w IS NOT NULL`,
           [t.id],
         );

@@ -84,8 +84,8 @@ function fnName(t: TableEntry, role: 'cap' | 'hub', event: string): string {
 
 /** Row pairs of an UPDATE statement joined by key; a changed key shows as a delete plus an insert. */
 function updatePairs(t: TableEntry): string {
-  return `o AS (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS row FROM sync_old o),
-    n AS (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n) AS row FROM sync_new n),
+  return `o AS (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o.*) AS row FROM sync_old o),
+    n AS (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n.*) AS row FROM sync_new n),
     w AS (SELECT coalesce(n.pk, o.pk) AS pk, o.row AS before, n.row AS after
           FROM o FULL JOIN n ON n.pk = o.pk WHERE o.row IS DISTINCT FROM n.row)`;
 }
@@ -115,7 +115,7 @@ CREATE FUNCTION ${fnName(t, 'cap', 'ins')}() RETURNS trigger ${FN_OPTS} AS $sync
   h := _sync.hlc_tick();
   ${ins}
   SELECT ${t.id}, w.pk, 'insert', NULL, w.row, NULL, ${base}, h
-  FROM (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n) AS row FROM sync_new n) w;
+  FROM (SELECT ${pkJson(t, 'n')} AS pk, to_jsonb(n.*) AS row FROM sync_new n) w;
   RETURN NULL;
 END $sync_fn$;
 CREATE FUNCTION ${fnName(t, 'cap', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ ${head}
@@ -137,7 +137,7 @@ CREATE FUNCTION ${fnName(t, 'cap', 'del')}() RETURNS trigger ${FN_OPTS} AS $sync
   h := _sync.hlc_tick();
   ${ins}
   SELECT ${t.id}, w.pk, 'delete', w.row, NULL, NULL, ${base}, h
-  FROM (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS row FROM sync_old o) w;
+  FROM (SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o.*) AS row FROM sync_old o) w;
   RETURN NULL;
 END $sync_fn$;
 ${triggers(t, 'cap')}`;
@@ -151,7 +151,7 @@ export function hubCaptureSql(t: TableEntry): string {
 CREATE FUNCTION ${fnName(t, 'hub', 'ins')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
   PERFORM _sync.hub_record(${t.id},
-    ${agg(`(SELECT ${pkJson(t, 'n')} AS pk, NULL::jsonb AS before, to_jsonb(n) AS after FROM sync_new n) w`)});
+    ${agg(`(SELECT ${pkJson(t, 'n')} AS pk, NULL::jsonb AS before, to_jsonb(n.*) AS after FROM sync_new n) w`)});
   RETURN NULL;
 END $sync_fn$;
 CREATE FUNCTION ${fnName(t, 'hub', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ DECLARE ws jsonb; BEGIN
@@ -164,7 +164,7 @@ END $sync_fn$;
 CREATE FUNCTION ${fnName(t, 'hub', 'del')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM sync_old) THEN RETURN NULL; END IF;
   PERFORM _sync.hub_record(${t.id},
-    ${agg(`(SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o) AS before, NULL::jsonb AS after FROM sync_old o) w`)});
+    ${agg(`(SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o.*) AS before, NULL::jsonb AS after FROM sync_old o) w`)});
   RETURN NULL;
 END $sync_fn$;
 ${triggers(t, 'hub')}`;

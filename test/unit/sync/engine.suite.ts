@@ -17,7 +17,8 @@ export function defineEngineSuite(label: string, openHub?: () => Promise<SqlPort
 
     it('syncs composite keys and identifiers with quotes, spaces, unicode and reserved words', async () => {
       const schema = `CREATE SCHEMA "we""ird schema";
-        CREATE TABLE "we""ird schema"."Order Items" ("select" text, "ü n" int, "from" text, PRIMARY KEY ("select", "ü n"))`;
+        CREATE TABLE "we""ird schema"."Order Items" ("select" text, "ü n" int, "from" text, PRIMARY KEY ("select", "ü n"));
+        CREATE TABLE aliases (n int PRIMARY KEY, o int, w int, h int, pk text, "row" text, before text, after text)`;
       const { pg } = await playground(w, schema);
       await pg.replica('A').exec(`INSERT INTO "we""ird schema"."Order Items" VALUES ('x', 1, 'a'), ('x', 2, 'b'), ('y', 1, 'c')`);
       await pg.replica('A').exec(`UPDATE "we""ird schema"."Order Items" SET "from" = 'z' WHERE "select" = 'x' AND "ü n" = 2`);
@@ -28,6 +29,11 @@ export function defineEngineSuite(label: string, openHub?: () => Promise<SqlPort
       const expected = [{ select: 'x', 'ü n': 1, from: 'a' }, { select: 'x', 'ü n': 2, from: 'z' }];
       assert.deepEqual(await rows(w.hub, q), expected);
       assert.deepEqual(await rows(w.b, q), expected);
+      // columns named like the engine's own aliases
+      await pg.replica('B').exec(`INSERT INTO aliases VALUES (1, 2, 3, 4, 'p', 'r', 'b', 'a'); UPDATE aliases SET o = 20; DELETE FROM aliases`);
+      await pg.replica('B').exec(`INSERT INTO aliases VALUES (2, 2, 3, 4, 'p', 'r', 'b', 'a'); UPDATE aliases SET "row" = 'r2'`);
+      await pg.syncToEnd('B');
+      assert.deepEqual(await rows(w.hub, 'SELECT n, o, "row" FROM aliases'), [{ n: 2, o: 2, row: 'r2' }]);
       assert.deepEqual((await pg.replica('A').ops()).map((o) => o.pk), [
         { select: 'x', 'ü n': 1 }, { select: 'x', 'ü n': 2 }, { select: 'y', 'ü n': 1 }, { select: 'x', 'ü n': 2 }, { select: 'y', 'ü n': 1 },
       ]);
