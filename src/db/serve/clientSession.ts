@@ -1,0 +1,368 @@
+/**
+ * One client connection of the localhost server. The server answers startup and authentication itself; after
+ * that, whole client messages go to the database's one session, and the answers come back unchanged.
+ *
+ * PGlite has ONE session, shared by every client and by the extension. A client therefore takes "the floor" (the
+ * server's turn lock) and the database (ProtocolTarget.exclusive) from its first message until the database is
+ * idle again: ReadyForQuery 'I' with no extended-protocol batch half sent. Clients interleave between
+ * transactions; one that waits for another's open transaction gets a NOTICE, then an error after the wait limit.
+ * A client that leaves mid-transaction is rolled back.
+ */
+import type { Socket } from 'node:net';
+import type { MutexInterface } from 'async-mutex';
+import { E_TIMEOUT } from 'async-mutex';
+import { checkMd5Response, newSalt } from './passwordAuth';
+import type { ProtocolExec, ProtocolTarget } from './protocolTarget';
+import {
+  authenticationMd5,
+  authenticationOk,
+  backendKeyData,
+  copyFail,
+  copyInResponse,
+  errorResponse,
+  negotiateProtocolVersion,
+  parameterStatus,
+  passwordText,
+  ProtocolViolation,
+  queryMessage,
+  readFirstMessage,
+  readMessages,
+  readyForQuery,
+  scanBackend,
+  syncMessage,
+  type Diagnostic,
+  type FirstMessage,
+  type FrontendMessage,
+  type TxStatus,
+} from './wireMessages';
+import { COPY_REFUSAL, copyFromStdinKind, refusalQuery } from './copyFromStdin';
+
+/** What a session needs from its server. */
+export interface SessionHost {
+  readonly target: ProtocolTarget;
+  readonly user: string;
+  readonly database: string;
+  readonly password: string;
+  /** ParameterStatus values sent after authentication (server_version, client_encoding, …). */
+  readonly parameters: ReadonlyMap<string, string>;
+  /** The turn lock among this server's clients, with the wait limit built in. */
+  readonly floor: MutexInterface;
+  readonly lockWaitSeconds: number;
+  /** A client finished a transaction that wrote (command tags of the transaction). */
+  changed(tags: readonly string[]): void;
+}
+
+/** Command tags that change nothing: a transaction with only these does not fire "database changed". */
+const READ_ONLY_TAGS = new Set([
+  'SELECT', 'SHOW', 'BEGIN', 'START', 'COMMIT', 'ROLLBACK', 'SET', 'RESET', 'FETCH', 'MOVE', 'DECLARE', 'CLOSE',
+  'DEALLOCATE', 'PREPARE', 'EXPLAIN', 'LISTEN', 'UNLISTEN', 'NOTIFY', 'DISCARD', 'SAVEPOINT', 'RELEASE', 'VALUES',
+]);
+
+/** Messages a batch ends with: each makes the database answer right away. */
+const BATCH_END = new Set(['S', 'Q', 'H']);
+
+let nextPid = 1;
+
+export class ClientSession {
+  readonly pid = nextPid++;
+  #state: 'first' | 'password' | 'ready' | 'closed' = 'first';
+  #inbox: Buffer = Buffer.alloc(0);
+  readonly #queue: FrontendMessage[] = [];
+  #salt: Buffer | undefined;
+  #user = '';
+  #database = '';
+  /** Transaction status after the last ReadyForQuery the database sent this client. */
+  #status: TxStatus = 'I';
+  /** Extended-protocol messages were run but their Sync has not: the database is not free for anyone else. */
+  #midBatch = false;
+  /** After a turn that timed out: drop the rest of the extended batch up to its Sync. */
+  #skipUntilSync = false;
+  #tags: string[] = [];
+  #wake: (() => void) | undefined;
+  #pump: Promise<void> = Promise.resolve();
+  #pumping = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: SessionHost,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => undefined); // 'close' follows; a reset client is an ordinary way to leave
+    socket.on('close', () => void this.close());
+  }
+
+  get isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  /** Ends the connection (rolling back its open transaction) and resolves when the database is released. */
+  async close(fatal?: Diagnostic): Promise<void> {
+    if (this.#state !== 'closed') {
+      this.#state = 'closed';
+      if (fatal) this.#write(errorResponse(fatal));
+      this.socket.end();
+      this.#wake?.();
+      // a client that never answers end() must not keep the server from stopping
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    }
+    await this.#pump;
+  }
+
+  #write(bytes: Uint8Array): void {
+    if (!this.socket.destroyed && this.socket.writable) this.socket.write(bytes);
+  }
+
+  #fatal(code: string, message: string, hint?: string): void {
+    void this.close({ severity: 'FATAL', code, message, ...(hint ? { hint } : {}) });
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#state === 'closed') return;
+    this.#inbox = this.#inbox.length ? Buffer.concat([this.#inbox, chunk]) : chunk;
+    try {
+      while (this.#state === 'first') {
+        const first = readFirstMessage(this.#inbox);
+        if (!first) return;
+        this.#inbox = first.rest;
+        this.#onFirstMessage(first.message);
+      }
+      if ((this.#state as string) === 'closed') return; // a first message can close the connection
+      const { messages, rest } = readMessages(this.#inbox);
+      this.#inbox = rest;
+      for (const m of messages) {
+        if (this.#state === 'password') this.#onPassword(m);
+        else if (this.#state === 'ready') this.#queue.push(m);
+      }
+    } catch (e) {
+      if (e instanceof ProtocolViolation) return this.#fatal('08P01', e.message);
+      throw e;
+    }
+    if (this.#queue.length) this.#wake?.();
+    if (this.#queue.length && !this.#pumping) this.#pump = this.#runQueue();
+  }
+
+  #onFirstMessage(m: FirstMessage): void {
+    switch (m.kind) {
+      case 'ssl':
+      case 'gssenc':
+        // plain TCP on loopback only; clients with sslmode=prefer go on without TLS
+        this.#write(Buffer.from('N'));
+        return;
+      case 'cancel':
+        // PGlite cannot interrupt a running statement: nothing to signal
+        void this.close();
+        return;
+      case 'unsupported':
+        return this.#fatal('0A000', `unsupported frontend protocol ${m.code >>> 16}.${m.code & 0xffff}: this server speaks 3.0`);
+      case 'startup': {
+        const unsupported = [...m.params.keys()].filter((k) => k.startsWith('_pq_.'));
+        if (m.minor > 0 || unsupported.length) this.#write(negotiateProtocolVersion(unsupported));
+        this.#user = m.params.get('user') ?? '';
+        this.#database = m.params.get('database') || this.#user;
+        this.#salt = newSalt();
+        this.#state = 'password';
+        this.#write(authenticationMd5(this.#salt));
+        return;
+      }
+    }
+  }
+
+  #onPassword(m: FrontendMessage): void {
+    if (m.type !== 'p') return this.#fatal('08P01', `expected a password message, got "${m.type}"`);
+    const ok = this.#user === this.host.user && checkMd5Response(passwordText(m), this.host.password, this.#user, this.#salt!);
+    // same words as PostgreSQL, whichever of user or password was wrong
+    if (!ok) return this.#fatal('28P01', `password authentication failed for user "${this.#user}"`);
+    if (this.#database !== this.host.database) {
+      return this.#fatal('3D000', `database "${this.#database}" does not exist`, `This server serves one database: connect to "${this.host.database}".`);
+    }
+    this.#state = 'ready';
+    const hello = [authenticationOk()];
+    for (const [k, v] of this.host.parameters) hello.push(parameterStatus(k, v));
+    hello.push(parameterStatus('application_name', ''), backendKeyData(this.pid, 0), readyForQuery('I'));
+    this.#write(Buffer.concat(hello));
+  }
+
+  async #runQueue(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#queue.length && this.#state === 'ready') {
+        const head = this.#queue[0]!;
+        if (head.type === 'X') return void this.close(); // not awaited: close() waits for this very loop
+        if (this.#skipUntilSync) {
+          this.#skipOne();
+          continue;
+        }
+        if (this.host.floor.isLocked()) {
+          this.#write(errorResponse({
+            severity: 'NOTICE',
+            code: '00000',
+            message: `waiting for another client's transaction on this database to end (up to ${this.host.lockWaitSeconds} s)`,
+          }));
+        }
+        let release: MutexInterface.Releaser;
+        try {
+          release = await this.host.floor.acquire();
+        } catch (e) {
+          if (e !== E_TIMEOUT && !(e instanceof Error && e.message === E_TIMEOUT.message)) throw e;
+          this.#failTurn();
+          continue;
+        }
+        try {
+          await this.host.target.exclusive((exec) => this.#serve(exec));
+        } finally {
+          release();
+        }
+      }
+    } catch (e) {
+      // the database died or refused the bytes: this client cannot go on
+      this.#fatal('58000', `the playground database failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Drops one message of a failed extended batch; its Sync gets the ReadyForQuery. */
+  #skipOne(): void {
+    const m = this.#queue.shift()!;
+    if (m.type !== 'S') return;
+    this.#skipUntilSync = false;
+    this.#write(readyForQuery(this.#status));
+  }
+
+  /** The turn timed out: an error for the waiting statement (and the rest of its extended batch). */
+  #failTurn(): void {
+    this.#write(errorResponse({
+      severity: 'ERROR',
+      code: '55P03',
+      message: `another client's transaction on this database stayed open for ${this.host.lockWaitSeconds} s; gave up waiting`,
+      hint: 'This server runs one PostgreSQL session shared by its clients: commit or roll back the other transaction, then retry.',
+    }));
+    const head = this.#queue.shift()!;
+    if (head.type === 'Q') return this.#write(readyForQuery('I'));
+    if (head.type === 'S') return this.#write(readyForQuery('I'));
+    this.#skipUntilSync = true;
+  }
+
+  /** Holds the database for this client until it is idle between transactions (or leaves). */
+  async #serve(exec: ProtocolExec): Promise<void> {
+    for (;;) {
+      if (this.#state === 'closed') return this.#abandon(exec);
+      if (!this.#queue.length) {
+        if (this.#status === 'I' && !this.#midBatch) return;
+        await this.#nextMessage();
+        continue;
+      }
+      const head = this.#queue[0]!;
+      if (head.type === 'X') {
+        await this.#abandon(exec);
+        return void this.close();
+      }
+      if (this.#skipUntilSync) {
+        this.#skipOne();
+        continue;
+      }
+      if (head.type === 'd' || head.type === 'c' || head.type === 'f') {
+        this.#queue.shift(); // COPY data outside a COPY (after its error): PostgreSQL ignores it too
+        continue;
+      }
+      const copy = copyFromStdinKind(head);
+      if (copy === 'alone' && head.type === 'Q') {
+        this.#queue.shift();
+        await this.#copyIn(exec, head);
+        continue;
+      }
+      if (copy && head.type === 'Q') {
+        // PGlite would exit on a COPY FROM STDIN it cannot feed: PostgreSQL itself raises a clear error instead
+        this.#queue[0] = { type: 'Q', frame: refusalQuery() };
+      } else if (copy) {
+        // extended protocol: refuse the Parse and skip to its Sync, as PostgreSQL does after an error
+        this.#queue.shift();
+        this.#write(errorResponse({ severity: 'ERROR', code: '0A000', message: COPY_REFUSAL }));
+        this.#skipUntilSync = true;
+        continue;
+      }
+      const batch: Buffer[] = [];
+      while (this.#queue.length) {
+        const m = this.#queue[0]!;
+        if (m.type === 'X' || m.type === 'd' || m.type === 'c' || m.type === 'f') break;
+        if (batch.length && copyFromStdinKind(m)) break;
+        batch.push(this.#queue.shift()!.frame);
+        if (BATCH_END.has(m.type)) break;
+      }
+      this.#answer(await exec(Buffer.concat(batch)));
+    }
+  }
+
+  /**
+   * COPY … FROM STDIN: PGlite can only run it with the data in the same call. So the server says "go ahead"
+   * (CopyInResponse) itself, gathers CopyData up to CopyDone or CopyFail, and runs it all at once.
+   */
+  async #copyIn(exec: ProtocolExec, query: FrontendMessage): Promise<void> {
+    this.#write(copyInResponse());
+    const frames = [query.frame];
+    for (;;) {
+      while (!this.#queue.length && this.#state !== 'closed') await this.#nextMessage();
+      const m = this.#queue[0];
+      if (!m || m.type === 'X') {
+        // gone mid-COPY: fail the copy so nothing half-written stays
+        frames.push(copyFail('the client disconnected during COPY'));
+        break;
+      }
+      if (m.type === 'd' || m.type === 'c' || m.type === 'f') {
+        frames.push(this.#queue.shift()!.frame);
+        if (m.type !== 'd') break;
+        continue;
+      }
+      if (m.type === 'H' || m.type === 'S') {
+        this.#queue.shift(); // allowed during COPY and ignored, as by PostgreSQL
+        continue;
+      }
+      frames.push(copyFail(`unexpected message type "${m.type}" during COPY from stdin`));
+      break;
+    }
+    this.#answer(await exec(Buffer.concat(frames)), ['G']);
+  }
+
+  /** Forwards the database's answer and follows the transaction status. */
+  #answer(out: Uint8Array, drop: readonly string[] = []): void {
+    const scan = scanBackend(out, drop);
+    this.#write(scan.bytes);
+    this.#tags.push(...scan.tags);
+    if (scan.status === undefined) {
+      this.#midBatch = true;
+      return;
+    }
+    this.#midBatch = false;
+    this.#status = scan.status;
+    if (scan.status !== 'I') return;
+    const tags = this.#tags;
+    this.#tags = [];
+    const last = tags[tags.length - 1] ?? '';
+    if (!last.startsWith('ROLLBACK') && tags.some((t) => !READ_ONLY_TAGS.has(t.split(' ')[0]!))) this.host.changed(tags);
+  }
+
+  /** The client is gone while holding the database: finish its batch and roll back its transaction. */
+  async #abandon(exec: ProtocolExec): Promise<void> {
+    this.#queue.length = 0;
+    if (this.#midBatch) this.#answerQuietly(await exec(syncMessage()));
+    if (this.#status !== 'I') this.#answerQuietly(await exec(queryMessage('ROLLBACK')));
+    this.#status = 'I';
+    this.#midBatch = false;
+    this.#tags = [];
+  }
+
+  #answerQuietly(out: Uint8Array): void {
+    const scan = scanBackend(out);
+    if (scan.status) this.#status = scan.status;
+  }
+
+  #nextMessage(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = () => {
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * What the localhost server needs from a database: run raw wire-protocol messages on its one session, with the
+ * database to itself for as long as a client's transaction lasts (nothing else from the extension interleaves).
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import type { WorkerSqlPort } from '../worker/workerPort';
+
+/** Sends complete frontend messages to the database and resolves with its raw response bytes. */
+export type ProtocolExec = (messages: Uint8Array) => Promise<Uint8Array>;
+
+export interface ProtocolTarget {
+  /**
+   * Runs `fn` with exclusive use of the database: the extension's own statements wait until `fn` settles.
+   * `exec` must not be used after `fn` settled.
+   */
+  exclusive<T>(fn: (exec: ProtocolExec) => Promise<T>): Promise<T>;
+}
+
+/** The product's way: PGlite stays in its worker thread; the host only forwards bytes. */
+export function workerProtocolTarget(port: WorkerSqlPort): ProtocolTarget {
+  return { exclusive: (fn) => port.protocolSession(fn) };
+}
+
+/**
+ * A PGlite on this thread (tests, the CLI). Takes PGlite's transaction lock, then its query lock, the same order
+ * PGlite's own transaction() uses, so a PGlite transaction in progress finishes before a client runs.
+ */
+export function inThreadProtocolTarget(db: PGlite): ProtocolTarget {
+  return {
+    exclusive: (fn) => db._runExclusiveTransaction(() => db._runExclusiveQuery(() => fn((m) => db.execProtocolRaw(m)))),
+  };
+}
