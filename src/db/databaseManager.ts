@@ -165,6 +165,14 @@ export class ManagedDatabase implements SqlPort {
     }
   }
 
+  /**
+   * Raw wire-protocol messages with the database to itself, for the localhost server (src/db/serve). The worker
+   * counts as busy meanwhile, so it is not closed for idleness under a client's open transaction.
+   */
+  protocolSession<T>(fn: (exec: (bytes: Uint8Array) => Promise<Uint8Array>) => Promise<T>): Promise<T> {
+    return this.#use((p) => p.protocolSession(fn));
+  }
+
   /** Stops the worker and frees its memory; the next statement starts it again. Waits for work in flight. */
   suspend(): Promise<void> {
     clearTimeout(this.#idleTimer);

@@ -3,7 +3,7 @@
  * database to itself for as long as a client's transaction lasts (nothing else from the extension interleaves).
  */
 import type { PGlite } from '@electric-sql/pglite';
-import type { WorkerSqlPort } from '../worker/workerPort';
+import type { SqlPort } from '../../core/sql';
 
 /** Sends complete frontend messages to the database and resolves with its raw response bytes. */
 export type ProtocolExec = (messages: Uint8Array) => Promise<Uint8Array>;
@@ -16,9 +16,26 @@ export interface ProtocolTarget {
   exclusive<T>(fn: (exec: ProtocolExec) => Promise<T>): Promise<T>;
 }
 
+/** A port that can lend its database for raw messages: WorkerSqlPort, ManagedDatabase. */
+export interface ProtocolSessionPort {
+  protocolSession<T>(fn: (exec: ProtocolExec) => Promise<T>): Promise<T>;
+}
+
 /** The product's way: PGlite stays in its worker thread; the host only forwards bytes. */
-export function workerProtocolTarget(port: WorkerSqlPort): ProtocolTarget {
+export function workerProtocolTarget(port: ProtocolSessionPort): ProtocolTarget {
   return { exclusive: (fn) => port.protocolSession(fn) };
+}
+
+/**
+ * How to serve `db`, or undefined when it cannot be served (a real PostgreSQL server: connect to it directly).
+ * Duck-typed so that the extension bundle does not load PGlite to find out.
+ */
+export function protocolTargetFor(db: SqlPort): ProtocolTarget | undefined {
+  const lender = db as SqlPort & Partial<ProtocolSessionPort>;
+  if (typeof lender.protocolSession === 'function') return workerProtocolTarget(lender as ProtocolSessionPort);
+  const inThread = (db as SqlPort & { db?: Partial<PGlite> }).db;
+  if (db.kind === 'pglite' && typeof inThread?.execProtocolRaw === 'function') return inThreadProtocolTarget(inThread as PGlite);
+  return undefined;
 }
 
 /**
