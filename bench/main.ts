@@ -16,8 +16,9 @@ import { median, table } from './stats';
 import * as startup from './startup.bench';
 import * as apply from './apply.bench';
 import * as capture from './capture.bench';
+import * as sync from './sync.bench';
 
-const SUITES: BenchSuite[] = [startup, apply, capture];
+const SUITES: BenchSuite[] = [startup, apply, capture, sync];
 
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
