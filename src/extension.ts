@@ -2,11 +2,14 @@ import * as vscode from 'vscode';
 import { Log } from './vscode/log';
 import { registerCommands, type CommandTable } from './vscode/commands';
 import type { SqlPort } from './core/sql';
+import { toQueryTarget } from './core/connections/connectionQueryTargets';
 import { createConnectionsFeature } from './vscode/connections/connectionsFeature';
 import { ResultsPanels } from './vscode/results/resultsPanel';
 import { QueryFeature, type QueryApi } from './vscode/query/queryFeature';
 import { openPlaygroundDatabase } from './vscode/query/playgroundDatabase';
 import { ReplicationFeature } from './vscode/replication/replicationFeature';
+import { ServeFeature } from './vscode/serve/serveFeature';
+import { extensionServeSources } from './vscode/serve/serveSources';
 
 /** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
 export interface ExtensionApi {
@@ -30,7 +33,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(log);
 
   // saved PostgreSQL connections: profiles, the Connections view, the replication monitor (nothing connects yet)
-  const connections = createConnectionsFeature(context, log);
+  // (Select Top 1000 and Run SQL on Connection run through the SQL playground's runner, built just below)
+  const connections = createConnectionsFeature(context, log, (target, sql) => query.runOn(toQueryTarget(target), sql));
   context.subscriptions.push(connections);
 
   // the SQL playground (runs, targets, history) and the results panel it fills (it is the panel's backend)
@@ -41,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     openPlayground: () => openPlaygroundDatabase(context.globalStorageUri.fsPath),
   });
   context.subscriptions.push(query);
+  context.subscriptions.push(connections.useTargetRegistry(query.targets));
   const results = new ResultsPanels({ extensionUri: context.extensionUri, log, backend: query.backend });
   context.subscriptions.push(results);
 
@@ -48,12 +53,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const replication = new ReplicationFeature(context, log);
   context.subscriptions.push(replication);
 
+  // serve a playground database on 127.0.0.1 for the user's own app (server code loads on first use)
+  const serve = new ServeFeature(log, extensionServeSources(replication, query.targets));
+  context.subscriptions.push(serve);
+
   const commands: CommandTable = {
     showLog: () => log.show(),
     showResults: () => void results.show(),
     ...connections.commands,
     ...query.commands,
     ...replication.commands,
+    ...serve.commands,
   };
   context.subscriptions.push(...registerCommands(commands, log));
 

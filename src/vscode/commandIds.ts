@@ -43,6 +43,10 @@ export const CommandIds = {
   exportScenario: 'syncPlayground.exportScenario',
   runSqlOnDatabase: 'syncPlayground.runSqlOnDatabase',
   openPlaygroundTable: 'syncPlayground.openPlaygroundTable',
+  // serve on localhost (issue 8)
+  serveOnLocalhost: 'syncPlayground.serveOnLocalhost',
+  stopServing: 'syncPlayground.stopServing',
+  copyServeConnectionString: 'syncPlayground.copyServeConnectionString',
 } as const;
 
 export type CommandKey = keyof typeof CommandIds;
