@@ -1,4 +1,5 @@
-import type { SqlPort } from '../sql';
+import type { RowCursor, SqlPort } from '../sql';
+import { isReadOnlyStatement } from './exportResult';
 import type { PgTypeRow } from './pgTypes';
 import { commandTagFor, type QuerySession, type StatementStream } from './querySession';
 
@@ -16,6 +17,8 @@ export class PortQuerySession implements QuerySession {
   constructor(private readonly port: SqlPort) {}
 
   async execute(sql: string): Promise<StatementStream> {
+    // a port with a cursor keeps the rows next to the database (a worker, a server) and hands out pages
+    if (this.port.cursor && isReadOnlyStatement(sql)) return this.#fromCursor(sql, await this.port.cursor(sql));
     const r = await this.port.query(sql);
     const rows = r.rows.map((row) => r.fields.map((f) => row[f.name]));
     let next = 0;
@@ -31,6 +34,26 @@ export class PortQuerySession implements QuerySession {
       close: async () => {
         next = rows.length;
       },
+    };
+  }
+
+  async #fromCursor(sql: string, c: RowCursor): Promise<StatementStream> {
+    let count = 0;
+    let tag: string | undefined;
+    return {
+      fields: c.fields,
+      get commandTag() {
+        return tag;
+      },
+      totalRows: undefined,
+      read: async (n) => {
+        if (tag) return [];
+        const rows = await c.read(n);
+        count += rows.length;
+        if (rows.length < n) tag = commandTagFor(sql, 'SELECT', count);
+        return rows;
+      },
+      close: () => c.close(),
     };
   }
 
