@@ -36,6 +36,7 @@ import {
   type TxStatus,
 } from './wireMessages';
 import { COPY_REFUSAL, copyFromStdinKind, refusalQuery } from './copyFromStdin';
+import { StatementNames } from './statementNames';
 
 /** What a session needs from its server. */
 export interface SessionHost {
@@ -81,6 +82,9 @@ export class ClientSession {
   #wake: (() => void) | undefined;
   #pump: Promise<void> = Promise.resolve();
   #pumping = false;
+  #closing: Promise<void> | undefined;
+  /** Prepared statement and portal names of this client, prefixed so clients never collide. */
+  readonly #names = new StatementNames(`_c${this.pid}_`);
 
   constructor(
     private readonly socket: Socket,
@@ -97,7 +101,7 @@ export class ClientSession {
   }
 
   /** Ends the connection (rolling back its open transaction) and resolves when the database is released. */
-  async close(fatal?: Diagnostic): Promise<void> {
+  close(fatal?: Diagnostic): Promise<void> {
     if (this.#state !== 'closed') {
       this.#state = 'closed';
       if (fatal) this.#write(errorResponse(fatal));
@@ -105,8 +109,29 @@ export class ClientSession {
       this.#wake?.();
       // a client that never answers end() must not keep the server from stopping
       setTimeout(() => this.socket.destroy(), 1000).unref();
+      this.#closing = this.#pump.then(() => this.#forgetStatements());
     }
-    await this.#pump;
+    return this.#closing ?? Promise.resolve();
+  }
+
+  /** Deallocates the statements the client left prepared (its names are unique, so this only saves memory). */
+  async #forgetStatements(): Promise<void> {
+    const closes = this.#names.closeAll();
+    if (!closes.length) return;
+    this.#names.prepared.clear();
+    let release: MutexInterface.Releaser;
+    try {
+      release = await this.host.floor.acquire();
+    } catch {
+      return; // another client's transaction holds on: leave them
+    }
+    try {
+      await this.host.target.exclusive((exec) => exec(Buffer.concat([...closes, syncMessage()])));
+    } catch {
+      // the database closed meanwhile: nothing left to free
+    } finally {
+      release();
+    }
   }
 
   #write(bytes: Uint8Array): void {
@@ -287,7 +312,7 @@ export class ClientSession {
         const m = this.#queue[0]!;
         if (m.type === 'X' || m.type === 'd' || m.type === 'c' || m.type === 'f') break;
         if (batch.length && copyFromStdinKind(m)) break;
-        batch.push(this.#queue.shift()!.frame);
+        batch.push(this.#names.rewrite(this.#queue.shift()!).frame);
         if (BATCH_END.has(m.type)) break;
       }
       this.#answer(await exec(Buffer.concat(batch)));

@@ -121,6 +121,35 @@ describe('Serving a replica on localhost', function () {
     }
   });
 
+  it('clients preparing statements of the same name do not collide, and their statements are freed when they leave', async () => {
+    const [c1, c2] = await Promise.all([connectPg(server.connectionString), connectPg(server.connectionString)]);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const [r1, r2] = await Promise.all([
+          c1.query({ name: 'by_id', text: 'SELECT title FROM todo WHERE id = $1', values: [1] }),
+          c2.query({ name: 'by_id', text: 'SELECT $1::int * 2 AS twice', values: [i] }),
+        ]);
+        assert.deepEqual(r1.rows, [{ title: 'milk' }]);
+        assert.deepEqual(r2.rows, [{ twice: i * 2 }]);
+      }
+    } finally {
+      await Promise.all([c1.end(), c2.end()]);
+    }
+    const left = await within(
+      (async () => {
+        for (let i = 0; i < 50; i++) {
+          const r = await a.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE '%by_id'`);
+          if (r.rows[0]!.n === 0) return 0;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        return -1;
+      })(),
+      10_000,
+      'statements freed',
+    );
+    assert.equal(left, 0, 'the prepared statements of clients that left are deallocated');
+  });
+
   it("a second client waits for the first one's transaction, then is served", async () => {
     const [c1, c2] = await Promise.all([connectPg(server.connectionString), connectPg(server.connectionString)]);
     const notices: string[] = [];
