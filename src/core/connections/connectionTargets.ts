@@ -11,7 +11,12 @@ import type { ProfileStore } from './profileStore';
 export interface ConnectionTarget {
   /** `connection:<profile id>/<database>`: stable across renames. */
   readonly id: string;
-  /** What the runner shows: `staging · app` (the profile's name and the database). */
+  readonly profileId: string;
+  readonly database: string;
+  /**
+   * What the runner shows and a `-- target:` comment names: the profile's name for its own database
+   * (`staging`), `staging · reports` for another database of the same server.
+   */
   readonly label: string;
   /** `user@host:port/database`, never a password. */
   readonly detail: string;
@@ -27,7 +32,9 @@ export function connectionTarget(store: ProfileStore, manager: ConnectionManager
   const db = database ?? profile.database;
   return {
     id: `connection:${profile.id}/${db}`,
-    label: `${profile.name} · ${db}`,
+    profileId: profile.id,
+    database: db,
+    label: db === profile.database ? profile.name : `${profile.name} · ${db}`,
     detail: describeTarget(profile, db),
     readOnly: profile.readOnly === true,
     port: async (signal) => (await manager.connect(profile.id, db, signal)).open.port,

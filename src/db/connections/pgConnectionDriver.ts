@@ -75,7 +75,7 @@ export class PgConnectionDriver implements ConnectionDriver {
       throw classifyConnectError(e, target, options.connectTimeoutMs);
     }
 
-    const port = new ReconnectingPort(new PgSqlPort(pool), target);
+    const port = new ReconnectingPort(new PgSqlPort(pool), target, profile.readOnly === true);
     return {
       port,
       serverVersion,

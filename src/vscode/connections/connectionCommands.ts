@@ -52,7 +52,7 @@ export function connectionCommands(deps: {
 
   const runOrOpen = async (target: ConnectionTarget, sql: string) => {
     if (deps.runOnTarget) return deps.runOnTarget(target, sql);
-    // TODO(issue 6 ↔ SQL runner): run through the results panel once the runner's target registry is wired in.
+    // no SQL runner wired in (it is, in the extension): show the SQL for the user to run elsewhere
     const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: `-- ${target.label} (${target.detail})\n${sql}\n` });
     await vscode.window.showTextDocument(doc);
   };

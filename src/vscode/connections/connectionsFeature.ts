@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { ConnectionManager } from '../../core/connections/connectionManager';
+import { ConnectionQueryTargets } from '../../core/connections/connectionQueryTargets';
 import { connectionTargets, type ConnectionTarget } from '../../core/connections/connectionTargets';
+import type { TargetRegistry } from '../../core/query/targetRegistry';
 import { ProfileStore } from '../../core/connections/profileStore';
 import { PgConnectionDriver } from '../../db/connections/pgConnectionDriver';
 import type { CommandTable } from '../commands';
@@ -19,6 +21,11 @@ export interface ConnectionsFeature extends vscode.Disposable {
   readonly manager: ConnectionManager;
   /** Every saved connection as a SQL runner target (read it again after `store.onDidChange`). */
   targets(): ConnectionTarget[];
+  /**
+   * Registers every saved connection in the SQL runner's targets and keeps them in step with profile changes;
+   * databases other than a profile's own are added when used. Dispose to remove them all.
+   */
+  useTargetRegistry(registry: TargetRegistry): vscode.Disposable;
 }
 
 /**
@@ -33,13 +40,24 @@ export function createConnectionsFeature(context: vscode.ExtensionContext, log: 
   const view = vscode.window.createTreeView(CONNECTIONS_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   const visibility = view.onDidChangeVisibility((e) => tree.setVisible(e.visible));
   tree.setVisible(view.visible);
-  const commands = connectionCommands({ store, manager, driver, tree, log, ...(runOnTarget ? { runOnTarget } : {}) });
+  let registered: ConnectionQueryTargets | undefined;
+  // a database used from the tree becomes a target of its own, so history re-runs and `-- target:` pins find it
+  const run: RunOnTarget | undefined = runOnTarget && ((t, sql) => runOnTarget(registered?.ensure(t.profileId, t.database) ?? t, sql));
+  const commands = connectionCommands({ store, manager, driver, tree, log, ...(run ? { runOnTarget: run } : {}) });
   return {
     commands,
     store,
     manager,
     targets: () => connectionTargets(store, manager),
+    useTargetRegistry: (registry) => {
+      const r = (registered = new ConnectionQueryTargets(store, manager, registry));
+      return new vscode.Disposable(() => {
+        if (registered === r) registered = undefined;
+        r.dispose();
+      });
+    },
     dispose: () => {
+      registered?.dispose();
       visibility.dispose();
       view.dispose();
       tree.dispose();

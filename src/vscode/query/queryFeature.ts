@@ -105,6 +105,16 @@ export class QueryFeature implements vscode.Disposable {
     idle: async () => void (await this.#last?.run.done),
   };
 
+  /**
+   * Runs SQL on a target another feature holds (a saved connection's database, a playground database) into the
+   * results panel, as Run Query does: paging, cancel, history.
+   */
+  runOn(target: QueryTarget, sql: string): Promise<void> {
+    const statements = splitStatements(sql);
+    if (statements.length === 0) throw new Error('There is no SQL statement to run.');
+    return this.#start(target, statements, undefined);
+  }
+
   /** The current target id (workspace choice), default the playground. */
   get #chosenId(): string {
     return this.deps.context.workspaceState.get<string>('syncPlayground.query.target') ?? PLAYGROUND_TARGET_ID;
