@@ -56,7 +56,9 @@ const nodeOptions = {
   minify: production,
   external: ['vscode', 'pg-native', 'mocha', 'playwright-core'],
   plugins: [pgliteAsCommonJs],
-  logOverride: failOnEmptyImportMeta,
+  // require.resolve of packages is only reached when running from source (tsx), never from the bundle: see
+  // src/db/pgliteAssets.ts and src/db/worker/workerEntry.ts, which look next to the bundle first.
+  logOverride: { ...failOnEmptyImportMeta, 'require-resolve-not-external': 'silent' },
   logLevel: 'warning',
   metafile: true,
 };
