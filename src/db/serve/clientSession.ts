@@ -49,6 +49,8 @@ export interface SessionHost {
   /** The turn lock among this server's clients, with the wait limit built in. */
   readonly floor: MutexInterface;
   readonly lockWaitSeconds: number;
+  /** Disconnect a client idle inside a transaction for this long; 0 = never. */
+  readonly idleInTransactionSeconds: number;
   /** A client finished a transaction that wrote (command tags of the transaction). */
   changed(tags: readonly string[]): void;
 }
@@ -61,6 +63,9 @@ const READ_ONLY_TAGS = new Set([
 
 /** Messages a batch ends with: each makes the database answer right away. */
 const BATCH_END = new Set(['S', 'Q', 'H']);
+
+/** A client that waits longer than this for its turn gets a NOTICE saying why. */
+const NOTICE_AFTER_MS = 1000;
 
 let nextPid = 1;
 
@@ -218,13 +223,14 @@ export class ClientSession {
           this.#skipOne();
           continue;
         }
-        if (this.host.floor.isLocked()) {
+        // short waits are ordinary turn-taking; only a wait a person would notice gets explained
+        const notice = setTimeout(() => {
           this.#write(errorResponse({
             severity: 'NOTICE',
             code: '00000',
             message: `waiting for another client's transaction on this database to end (up to ${this.host.lockWaitSeconds} s)`,
           }));
-        }
+        }, NOTICE_AFTER_MS);
         let release: MutexInterface.Releaser;
         try {
           release = await this.host.floor.acquire();
@@ -232,6 +238,8 @@ export class ClientSession {
           if (e !== E_TIMEOUT && !(e instanceof Error && e.message === E_TIMEOUT.message)) throw e;
           this.#failTurn();
           continue;
+        } finally {
+          clearTimeout(notice);
         }
         try {
           await this.host.target.exclusive((exec) => this.#serve(exec));
@@ -275,7 +283,7 @@ export class ClientSession {
       if (this.#state === 'closed') return this.#abandon(exec);
       if (!this.#queue.length) {
         if (this.#status === 'I' && !this.#midBatch) return;
-        await this.#nextMessage();
+        await this.#nextMessage(this.host.idleInTransactionSeconds);
         continue;
       }
       const head = this.#queue[0]!;
@@ -382,9 +390,26 @@ export class ClientSession {
     if (scan.status) this.#status = scan.status;
   }
 
-  #nextMessage(): Promise<void> {
+  /**
+   * Resolves on the client's next message or its leaving. With `idleSeconds` (holding the database inside a
+   * transaction), a client silent for that long is disconnected and rolled back, as PostgreSQL's
+   * idle_in_transaction_session_timeout does, so it cannot hold other clients and the extension forever.
+   */
+  #nextMessage(idleSeconds = 0): Promise<void> {
     return new Promise((resolve) => {
+      const timer =
+        idleSeconds > 0
+          ? setTimeout(
+              () =>
+                this.#fatal(
+                  '25P03',
+                  `terminating connection due to idle-in-transaction timeout (${idleSeconds} s): other clients and the extension wait for this database`,
+                ),
+              idleSeconds * 1000,
+            )
+          : undefined;
       this.#wake = () => {
+        clearTimeout(timer);
         this.#wake = undefined;
         resolve();
       };

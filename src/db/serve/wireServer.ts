@@ -28,6 +28,11 @@ export interface WireServerOptions {
   readonly password?: string;
   /** How long a client waits for another client's open transaction before it gets an error. Default 30. */
   readonly lockWaitSeconds?: number;
+  /**
+   * A client idle inside a transaction for this long is disconnected (rolled back), like PostgreSQL's
+   * idle_in_transaction_session_timeout. Default 0 = never.
+   */
+  readonly idleInTransactionSeconds?: number;
   /** At most this many clients at once; more get "too many clients". Default 32. */
   readonly maxClients?: number;
 }
@@ -93,7 +98,16 @@ export class WireServer implements IDisposable {
       server,
       bound,
       password,
-      { target, user: 'postgres', database: 'postgres', password, parameters, floor, lockWaitSeconds },
+      {
+        target,
+        user: 'postgres',
+        database: 'postgres',
+        password,
+        parameters,
+        floor,
+        lockWaitSeconds,
+        idleInTransactionSeconds: options.idleInTransactionSeconds ?? 0,
+      },
       options.maxClients ?? 32,
     );
   }

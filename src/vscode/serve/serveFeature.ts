@@ -165,8 +165,12 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
     ]);
     const target = protocolTargetFor(db);
     if (!target) throw new Error(`${candidate.label} is a PostgreSQL server already: connect your app to it directly.`);
-    const lockWaitSeconds = vscode.workspace.getConfiguration('syncPlayground').get<number>('serve.lockWaitSeconds', 30);
-    return WireServer.start(target, { port, lockWaitSeconds });
+    const config = vscode.workspace.getConfiguration('syncPlayground');
+    return WireServer.start(target, {
+      port,
+      lockWaitSeconds: config.get<number>('serve.lockWaitSeconds', 30),
+      idleInTransactionSeconds: config.get<number>('serve.idleInTransactionSeconds', 0),
+    });
   }
 
   async #stop(key: string): Promise<void> {

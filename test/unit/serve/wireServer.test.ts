@@ -158,7 +158,13 @@ describe('Serving a replica on localhost', function () {
       await c1.query('BEGIN');
       await c1.query(`INSERT INTO todo (id, title) VALUES (20, 'held')`);
       const second = c2.query('SELECT count(*)::int AS n FROM todo WHERE id = 20');
-      await new Promise((r) => setTimeout(r, 300)); // let the second client start waiting (not a timing assertion)
+      await within(
+        (async () => {
+          while (!notices.length) await new Promise((r) => setTimeout(r, 50));
+        })(),
+        10_000,
+        'the waiting notice',
+      );
       await c1.query('COMMIT');
       const r = await within(second, 10_000, 'second client');
       assert.equal(r.rows[0].n, 1, 'it sees the committed row, never the open transaction');
@@ -216,6 +222,21 @@ describe('Serving a replica on localhost', function () {
       assert.equal((await within(host, 10_000, 'host query')).rows[0]!.n, 1);
     } finally {
       await c.end();
+    }
+  });
+
+  it('disconnects a client idle in a transaction past the limit, rolled back', async () => {
+    const s = await WireServer.start(workerProtocolTarget(a), { idleInTransactionSeconds: 1 });
+    try {
+      const c = await connectPg(s.connectionString);
+      const ended = new Promise<void>((r) => c.once('end', () => r()));
+      await c.query('BEGIN');
+      await c.query(`INSERT INTO todo (id, title) VALUES (60, 'forgotten')`);
+      await within(ended, 10_000, 'the idle client is disconnected');
+      const r = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM todo WHERE id = 60');
+      assert.equal(r.rows[0]!.n, 0);
+    } finally {
+      await s.stop();
     }
   });
 
