@@ -112,10 +112,11 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
       if (summary.skipped) void vscode.window.showInformationMessage(`${name} is offline: nothing was synced.`);
       else if (summary.conflicts) {
         const open = await s.conflicts(true);
-        if (open.length) {
-          const pick = await vscode.window.showWarningMessage(`${name}: ${open.length} conflict(s) wait for you.`, 'Open Conflict Inspector');
-          if (pick) f.showConflicts();
-        }
+        // not awaited: the command is done when the sync is; the message waits for the person on its own
+        if (open.length)
+          void vscode.window
+            .showWarningMessage(`${name}: ${open.length} conflict(s) wait for you.`, 'Open Conflict Inspector')
+            .then((pick) => pick && f.showConflicts());
       }
       return summary;
     },

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+import type { ReplicationNode } from '../../src/vscode/replication/replicationTree';
+
+const EXTENSION_ID = 'sync-playground.sync-playground-postgres';
+
+/** Polls until `cond` holds (the tree refreshes from snapshots built asynchronously). */
+async function until<T>(what: string, get: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Replication playground in VS Code', function () {
+  this.timeout(180_000);
+  let api: ExtensionApi;
+  const run = (command: string, ...args: unknown[]) => vscode.commands.executeCommand(`syncPlayground.${command}`, ...args);
+
+  /** What the Replication view shows: each database's label and description, and its children's labels. */
+  function tree() {
+    const t = api.replication.tree;
+    const label = (n: ReplicationNode) => String(t.getTreeItem(n).label);
+    return t.getChildren().map((db) => ({
+      label: label(db),
+      description: String(t.getTreeItem(db).description ?? ''),
+      children: t.getChildren(db).map((c) => ({ label: label(c), description: String(t.getTreeItem(c).description ?? ''), children: t.getChildren(c).map(label) })),
+    }));
+  }
+  const replicaRow = (name: string) => tree().find((r) => r.label === name);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID)!;
+    api = await ext.activate();
+  });
+  after(async () => {
+    await api?.replication.store.close(true);
+  });
+
+  it('creates a playground from a sample: the tree shows the hub and both replicas with their tables', async () => {
+    assert.equal(await run('createPlayground', 'inventory'), 'inventory');
+    const rows = await until('the tree', () => api.replication.tree.snapshot && tree());
+    assert.deepEqual(rows.map((r) => r.label), ['hub', 'shop1', 'shop2']);
+    assert.equal(replicaRow('shop1')!.description, 'online');
+    assert.deepEqual(rows[0]!.children.map((c) => `${c.label}: ${c.description}`), ['product: 3 rows', 'Conflicts: 0 so far, none open']);
+  });
+
+  it('offline writes on both replicas show as pending; syncing both parks a conflict that appears in the tree', async () => {
+    await run('goOffline', 'shop1');
+    await run('runSqlOnDatabase', 'shop1', "UPDATE product SET price = 5.00 WHERE sku = 'A-100'");
+    await run('runSqlOnDatabase', 'shop2', "UPDATE product SET price = 4.00 WHERE sku = 'A-100'");
+    await until('shop1 offline with 1 pending', () => replicaRow('shop1')?.description === 'offline · 1 pending');
+    await run('syncReplica', 'shop2');
+    await run('goOnline', 'shop1');
+    await run('syncReplica', 'shop1');
+    const shop1 = await until('the conflict in the tree', () => {
+      const r = replicaRow('shop1');
+      return r?.description.includes('1 conflict') && r;
+    });
+    const conflicts = shop1.children.find((c) => c.label === 'Conflicts')!;
+    assert.equal(conflicts.description, '1 open');
+    assert.deepEqual(conflicts.children, ['#1 update_origin_differs']);
+  });
+
+  it('the conflict inspector previews and resolves the conflict; the tree and the hub follow', async () => {
+    await run('openConflicts');
+    const panel = api.replication.conflictsPanel!;
+    assert.ok(panel, 'the conflict inspector is open');
+    const snap = await panel.inspector.snapshot();
+    assert.equal(snap.current?.type, 'update_origin_differs');
+    assert.deepEqual([snap.current?.hub?.price, snap.current?.incoming?.price], [4, 5]);
+    assert.equal(snap.current?.previews.find((p) => p.strategy === 'replica_wins')?.row?.price, 5, 'the preview shows the row before anything is applied');
+
+    await panel.inspector.resolve(snap.current!.id, 'incoming');
+    await until('the tree without open conflicts', () => !replicaRow('shop1')?.description.includes('conflict') && tree()[0]!.children.at(-1)!.description === '1 so far, none open');
+    const hub = await api.replication.requireSession().runSql('hub', "SELECT price::text AS price FROM product WHERE sku = 'A-100'");
+    assert.equal(hub[0]!.rows[0]!.price, '5.00');
+    assert.equal((await panel.inspector.snapshot()).conflicts[0]!.open, false);
+  });
+
+  it('exports the steps taken as a scenario file', async () => {
+    const file = vscode.Uri.file(path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'inventory.syncscenario.json'));
+    await run('exportScenario', file);
+    const json = JSON.parse(readFileSync(file.fsPath, 'utf8')) as { replicas: unknown[]; steps: Record<string, unknown>[] };
+    assert.deepEqual(json.steps.map((s) => Object.keys(s)[0]), ['offline', 'replica', 'replica', 'sync', 'online', 'sync', 'resolve']);
+  });
+});
