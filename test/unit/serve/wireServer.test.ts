@@ -76,6 +76,32 @@ describe('Serving a replica on localhost', function () {
     for (const id of [2, 3, 4]) assert.ok(q.includes(`insert {"id":${id}} pending`), `op for row ${id} in ${q.join(', ')}`);
   });
 
+  it('large values and database notices cross the socket whole', async () => {
+    const c = await connectPg(server.connectionString);
+    const notices: string[] = [];
+    c.on('notice', (n) => notices.push(n.message ?? ''));
+    try {
+      const big = 'x'.repeat(3 * 1024 * 1024) + 'end';
+      await c.query('INSERT INTO todo (id, title) VALUES ($1, $2)', [70, big]);
+      const r = await c.query<{ len: number; tail: string }>('SELECT length(title) AS len, right(title, 3) AS tail FROM todo WHERE id = 70');
+      assert.deepEqual(r.rows, [{ len: big.length, tail: 'end' }]);
+      const back = await c.query<{ title: string }>('SELECT title FROM todo WHERE id = 70');
+      assert.equal(back.rows[0]!.title, big);
+      await c.query(`DO $$ BEGIN RAISE NOTICE 'hello from the replica'; END $$`);
+      assert.deepEqual(notices, ['hello from the replica']);
+      await c.query('DELETE FROM todo WHERE id = 70');
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("psql's catalog commands work (\\d)", async () => {
+    const r = await psql(server.connectionString, ['-c', '\\d todo']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /title\|text/);
+    assert.match(r.stdout, /done\|boolean\|\|not null\|false/);
+  });
+
   it('a failed statement gives the database error and the connection goes on', async () => {
     const c = await connectPg(server.connectionString);
     try {
