@@ -102,6 +102,19 @@ describe('Serving a replica on localhost', function () {
     assert.match(r.stdout, /done\|boolean\|\|not null\|false/);
   });
 
+  it('a COPY FROM STDIN that fails reports the database error, and the session goes on', async () => {
+    const script = ['COPY nope FROM STDIN;', '1', '\\.', 'SELECT 42;'].join('\n');
+    const failed = await psql(server.connectionString, ['-f', '-'], `${script}\n`);
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, /relation "nope" does not exist/);
+    const dup = [`INSERT INTO todo (id, title) VALUES (80, 'first');`, 'COPY todo (id, title) FROM STDIN;', '81\tfine', '80\tduplicate', '\\.'].join('\n');
+    const r = await psql(server.connectionString, ['-f', '-'], `${dup}\n`);
+    assert.match(r.stderr, /duplicate key value violates unique constraint "todo_pkey"/);
+    const after = await psql(server.connectionString, ['-c', 'SELECT string_agg(title, \',\' ORDER BY id) FROM todo WHERE id IN (80, 81)']);
+    assert.equal(after.stdout.trim(), 'first', 'nothing of the failed COPY stays');
+    await a.query('DELETE FROM todo WHERE id = 80');
+  });
+
   it('a failed statement gives the database error and the connection goes on', async () => {
     const c = await connectPg(server.connectionString);
     try {
