@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(results);
 
   // the replication playground: tree, panels, commands (databases open on first use or when the view shows)
-  const replication = new ReplicationFeature(context, log);
+  const replication = new ReplicationFeature(context, log, { targets: query.targets, runOn: (t, sql) => query.runOn(t, sql) });
   context.subscriptions.push(replication);
 
   // serve a playground database on 127.0.0.1 for the user's own app (server code loads on first use)

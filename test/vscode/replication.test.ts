@@ -85,6 +85,21 @@ describe('Replication playground in VS Code', function () {
     assert.equal((await panel.inspector.snapshot()).conflicts[0]!.open, false);
   });
 
+  it('opens a table from the tree in the results panel, and replicas are SQL targets', async () => {
+    const t = api.replication.tree;
+    const hub = t.getChildren()[0]!;
+    const table = t.getChildren(hub).find((n) => n.type === 'table')!;
+    await run('openPlaygroundTable', table);
+    await api.query.idle();
+    const last = api.query.lastRun()!;
+    assert.equal(last.state, 'done');
+    assert.equal(last.statements[0]!.rowsLoaded, 3);
+    assert.deepEqual(
+      api.query.targets.list().filter((x) => /^(replica:|replication:)/.test(x.id)).map((x) => x.id),
+      ['replication:hub', 'replica:shop1', 'replica:shop2'],
+    );
+  });
+
   it('exports the steps taken as a scenario file', async () => {
     const file = vscode.Uri.file(path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'inventory.syncscenario.json'));
     await run('exportScenario', file);

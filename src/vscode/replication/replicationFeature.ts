@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { Disposable } from '../../core/dispose';
-import type { PlaygroundSession } from '../../core/playground/playgroundSession';
+import { HUB, type PlaygroundSession } from '../../core/playground/playgroundSession';
 import type { PlaygroundSnapshot } from '../../core/playground/playgroundSnapshot';
+import type { QueryTarget, TargetRegistry } from '../../core/query/targetRegistry';
 import type { QueryResult, SqlPort } from '../../core/sql';
 import type { CommandTable } from '../commands';
 import type { Log } from '../log';
@@ -21,17 +22,11 @@ export const REPLICATION_VIEW = 'syncPlayground.replication';
 const HAS_PLAYGROUND = 'syncPlayground.hasPlayground';
 const STEPPING = 'syncPlayground.stepping';
 
-/** A place to run SQL, in the shape the SQL runner takes (see src/core/connections/connectionTargets.ts). */
-export interface PlaygroundTarget {
-  readonly id: string;
-  readonly label: string;
-  readonly detail: string;
-  readonly readOnly: boolean;
-  port(): Promise<SqlPort>;
+/** The SQL runner, when there is one: the hub and replicas become its targets, and SQL runs into the results panel. */
+export interface SqlRunner {
+  readonly targets: TargetRegistry;
+  runOn(target: QueryTarget, sql: string): Promise<void>;
 }
-
-/** Runs SQL in the results panel (the SQL runner feature); absent: results open as text. */
-export type RunSqlInResults = (target: PlaygroundTarget, sql: string) => Promise<void>;
 
 /**
  * The replication UI: the playground store, the sidebar tree, the status bar, the three panels and the commands.
@@ -51,7 +46,7 @@ export class ReplicationFeature extends Disposable {
   constructor(
     readonly context: vscode.ExtensionContext,
     readonly log: Log,
-    readonly runInResults?: RunSqlInResults,
+    readonly runner?: SqlRunner,
   ) {
     super();
     this.store = this._register(new PlaygroundStore(path.join(context.globalStorageUri.fsPath, 'playground'), log));
@@ -115,26 +110,43 @@ export class ReplicationFeature extends Disposable {
     return this.#timeline;
   }
 
-  /** The hub or a replica as a SQL target. Replica SQL goes through the session: captured and recorded. */
-  target(name: string): PlaygroundTarget {
-    const session = this.requireSession();
-    const db = session.database(name);
+  /**
+   * The hub or a replica as a SQL runner target. Its port follows whichever playground is open (a playground
+   * replaced by Add Replica or Reset keeps its targets working). Writes on a replica go through the session, so
+   * they are captured with the replica's clock and recorded as steps; reads go straight to the database.
+   */
+  target(name: string): QueryTarget {
+    const id = name === HUB ? 'replication:hub' : `replica:${name}`;
+    const db = () => this.requireSession().database(name);
+    const write = async (sql: string) => this.requireSession().runSql(name, sql);
     const port: SqlPort = {
-      kind: db.kind,
-      query: (sql, params) => db.query(sql, params),
-      exec: (sql) => session.runSql(name, sql),
-      transaction: (fn) => db.transaction(fn),
+      kind: 'pglite',
+      query: async (sql, params) => (params?.length || isRead(sql) ? db().query(sql, params) : ((await write(sql)).at(-1) ?? { rows: [], fields: [] }) as never),
+      exec: (sql) => write(sql),
+      transaction: (fn) => db().transaction(fn),
+      cursor: async (sql, params) => {
+        const d = db();
+        if (!d.cursor) throw new Error('This database has no cursor.');
+        return d.cursor(sql, params);
+      },
       close: async () => undefined, // the playground owns its databases
     };
-    return { id: `playground:${name}`, label: `playground · ${name}`, detail: name === 'hub' ? 'the hub' : `replica ${name}`, readOnly: false, port: async () => port };
+    return { id, label: name === HUB ? 'hub (replication playground)' : `replica ${name}`, description: `replication playground ${this.store.session?.name ?? ''}`.trim(), open: async () => port };
   }
 
   /** Runs SQL on the hub or a replica and shows the result: in the results panel when there is one. */
   async runSql(name: string, sql: string): Promise<void> {
-    if (this.runInResults) return this.runInResults(this.target(name), sql);
-    const results = await this.requireSession().runSql(name, sql);
-    const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: `-- ${name}\n${sql}\n\n${results.map(formatResult).join('\n\n')}\n` });
-    await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
+    const session = this.requireSession();
+    session.database(name); // unknown names fail here, with the session's message
+    if (this.runner && (name === HUB || isRead(sql))) return this.runner.runOn(this.target(name), sql);
+    const results = await session.runSql(name, sql);
+    if (!this.runner) {
+      const doc = await vscode.workspace.openTextDocument({ language: 'sql', content: `-- ${name}\n${sql}\n\n${results.map(formatResult).join('\n\n')}\n` });
+      await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
+    } else {
+      // a replica write: recorded and captured by the session; say what it did without taking focus
+      vscode.window.setStatusBarMessage(`$(check) ${name}: ${results.map((r) => `${r.command ?? 'OK'}${r.affectedRows !== undefined ? ` ${r.affectedRows}` : ''}`).join(', ')}`, 5000);
+    }
   }
 
   #attach(session: PlaygroundSession | undefined): void {
@@ -158,6 +170,11 @@ export class ReplicationFeature extends Disposable {
     );
     this.#pusher = pusher;
     this.#sessionSub = session.onDidChange(() => pusher.request());
+    if (this.runner) {
+      const regs = [HUB, ...session.playground.replicas.map((r) => r.name)].map((n) => this.runner!.targets.register(this.target(n)));
+      const sub = this.#sessionSub;
+      this.#sessionSub = { dispose: () => (sub.dispose(), regs.forEach((r) => r.dispose())) };
+    }
     pusher.request();
   }
 
@@ -168,6 +185,12 @@ export class ReplicationFeature extends Disposable {
     super.dispose();
   }
 }
+
+/**
+ * Statements that are not steps of a scenario: reads, and the transaction and session control a SQL runner sends.
+ * Everything else on a replica is a write to capture (with the replica's clock) and record.
+ */
+const isRead = (sql: string) => /^\s*(select|table|show|explain|values|begin|start|commit|rollback|end|abort|set|reset|savepoint|release)\b/i.test(sql);
 
 /** A result as text, for when there is no results panel: a command tag, or an aligned table of up to 200 rows. */
 export function formatResult(r: QueryResult): string {
