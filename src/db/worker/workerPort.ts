@@ -178,6 +178,9 @@ export class WorkerSqlPort implements SqlPort {
   /** Waits for statements already accepted, closes the database cleanly, stops the worker and frees the folder. */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
+    if (this.#txScope.getStore() === this) {
+      return Promise.reject(new Error('close() was called inside the database\'s own transaction(); close it after the transaction.'));
+    }
     if (this.#state === 'dead') {
       this.#state = 'closed';
       return (this.#closing = Promise.resolve());
