@@ -47,8 +47,7 @@ export class ConflictInspector extends Disposable {
     const all = await this.session.conflicts();
     const current =
       all.find((c) => c.id === this.#currentId) ?? all.find((c) => c.outcome === 'parked') ?? all.at(-1);
-    const st = this.session.stepper ?? undefined;
-    const state = st?.state ?? (await this.session.snapshot()).stepping;
+    const state = this.session.stepState;
     const w = this.#whatIf && this.#whatIf.conflictId === current?.id ? this.#whatIf : undefined;
     return {
       playground: this.session.name,

@@ -10,7 +10,7 @@ import { Playground, type TimelineQuery } from '../sync/playground';
 import type { ConflictRecord, ManualChoice, Op, ResolutionPreview, Strategy } from '../sync/types';
 import { buildSnapshot, type PlaygroundSnapshot } from './playgroundSnapshot';
 import { engineRules, type PlaygroundSetup } from './playgroundSetup';
-import { SyncStepper } from './syncStepper';
+import { SyncStepper, type StepState } from './syncStepper';
 
 /** Where a playground's databases come from. The vscode layer composes it from src/db (the core imports no driver). */
 export interface PlaygroundDatabases {
@@ -134,6 +134,11 @@ export class PlaygroundSession extends Disposable {
   /** The step-mode sync in progress (paused between events), if any. */
   get stepper(): SyncStepper | undefined {
     return this.#stepper && !this.#stepper.done ? this.#stepper : undefined;
+  }
+
+  /** The last step-mode sync: running, or ended (kept so the views can show how it ended). */
+  get stepState(): StepState | undefined {
+    return this.#stepper?.state;
   }
 
   snapshot(): Promise<PlaygroundSnapshot> {

@@ -2,7 +2,7 @@ import type { PlaygroundRecording } from '../scenario/exportScenario';
 import { exportScenario } from '../scenario/exportScenario';
 import type { ScenarioRule } from '../scenario/scenarioModel';
 import { ScenarioSession, ScenarioStepError } from '../scenario/scenarioSession';
-import { rowToJson, type JsonRow } from '../scenario/snapshot';
+import type { JsonRow } from '../scenario/snapshot';
 import type { SqlPort } from '../sql';
 import { displayName, qualified } from '../sync/ident';
 import type { ConflictRecord, Strategy, TrackedTable } from '../sync/types';
@@ -66,12 +66,14 @@ export async function whatIf(
   }
 }
 
-/** The table's rows by primary key (the key as JSON text, columns in key order). */
+/**
+ * The table's rows by primary key (the key as JSON text, columns in key order), as `to_jsonb` gives them: the
+ * same form as the engine's row images, so the inspector shows both alike.
+ */
 async function rowsByKey(db: SqlPort, table: TrackedTable): Promise<Map<string, JsonRow>> {
-  const { rows } = await db.query(`SELECT * FROM ${qualified(table)}`);
+  const { rows } = await db.query<{ row: JsonRow }>(`SELECT to_jsonb(t) AS row FROM ${qualified(table)} t`);
   const out = new Map<string, JsonRow>();
-  for (const r of rows) {
-    const row = rowToJson(r);
+  for (const { row } of rows) {
     out.set(JSON.stringify(Object.fromEntries(table.pk.map((c) => [c, row[c]]))), row);
   }
   return out;
