@@ -11,6 +11,7 @@
 import type { Socket } from 'node:net';
 import type { MutexInterface } from 'async-mutex';
 import { E_TIMEOUT } from 'async-mutex';
+import { ClosedError } from '../../core/errors';
 import { checkMd5Response, newSalt } from './passwordAuth';
 import type { ProtocolExec, ProtocolTarget } from './protocolTarget';
 import {
@@ -66,6 +67,9 @@ const BATCH_END = new Set(['S', 'Q', 'H']);
 
 /** A client that waits longer than this for its turn gets a NOTICE saying why. */
 const NOTICE_AFTER_MS = 1000;
+
+/** How often a client holding the database checks whether its owner wants to close it (no close event exists). */
+const CLOSING_POLL_MS = 250;
 
 let nextPid = 1;
 
@@ -248,6 +252,7 @@ export class ClientSession {
         }
       }
     } catch (e) {
+      if (ClosedError.is(e)) return this.#fatal('57P01', 'terminating connection: the playground closed this database');
       // the database died or refused the bytes: this client cannot go on
       this.#fatal('58000', `the playground database failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -335,7 +340,7 @@ export class ClientSession {
     this.#write(copyInResponse());
     const frames = [query.frame];
     for (;;) {
-      while (!this.#queue.length && this.#state !== 'closed') await this.#nextMessage();
+      while (!this.#queue.length && this.#state !== 'closed') await this.#nextMessage(this.host.idleInTransactionSeconds);
       const m = this.#queue[0];
       if (!m || m.type === 'X') {
         // gone mid-COPY: fail the copy so nothing half-written stays
@@ -397,6 +402,12 @@ export class ClientSession {
    */
   #nextMessage(idleSeconds = 0): Promise<void> {
     return new Promise((resolve) => {
+      const closing = this.host.target.isClosing;
+      const watch = closing
+        ? setInterval(() => {
+            if (closing()) this.#fatal('57P01', 'terminating connection: the playground is closing this database (the open transaction was rolled back)');
+          }, CLOSING_POLL_MS)
+        : undefined;
       const timer =
         idleSeconds > 0
           ? setTimeout(
@@ -410,6 +421,7 @@ export class ClientSession {
           : undefined;
       this.#wake = () => {
         clearTimeout(timer);
+        clearInterval(watch);
         this.#wake = undefined;
         resolve();
       };

@@ -14,16 +14,24 @@ export interface ProtocolTarget {
    * `exec` must not be used after `fn` settled.
    */
   exclusive<T>(fn: (exec: ProtocolExec) => Promise<T>): Promise<T>;
+  /**
+   * True once the owner started closing the database. Its close waits for the client that holds it, so a client
+   * idle in a transaction is let go (rolled back) instead of holding the close up.
+   */
+  isClosing?(): boolean;
 }
 
 /** A port that can lend its database for raw messages: WorkerSqlPort, ManagedDatabase. */
 export interface ProtocolSessionPort {
   protocolSession<T>(fn: (exec: ProtocolExec) => Promise<T>): Promise<T>;
+  /** False once closing (WorkerSqlPort), or while the worker is not running (ManagedDatabase). */
+  readonly isOpen?: boolean;
 }
 
 /** The product's way: PGlite stays in its worker thread; the host only forwards bytes. */
 export function workerProtocolTarget(port: ProtocolSessionPort): ProtocolTarget {
-  return { exclusive: (fn) => port.protocolSession(fn) };
+  // read while a client holds the database, when the worker necessarily runs: not open = closing
+  return { exclusive: (fn) => port.protocolSession(fn), isClosing: () => port.isOpen === false };
 }
 
 /**

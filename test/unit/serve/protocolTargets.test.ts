@@ -6,7 +6,8 @@ import { DatabaseManager } from '../../../src/db/databaseManager';
 import { openPgliteFromTemplate } from '../../../src/db/template';
 import { protocolTargetFor } from '../../../src/db/serve/protocolTarget';
 import { WireServer } from '../../../src/db/serve/wireServer';
-import { connectPg, psql } from './serveHelpers';
+import { openPgliteWorker } from '../../../src/db/worker/openPgliteWorker';
+import { connectPg, psql, within } from './serveHelpers';
 
 // Every kind of database the extension holds can be served: the SQL playground's managed database (a worker that
 // closes when idle), and an in-thread PGlite (tests, the CLI). A real PostgreSQL server cannot (connect to it).
@@ -41,6 +42,31 @@ describe('What can be served on localhost', function () {
       await server?.stop();
       await manager.closeAll();
       await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('closing a served database lets go of a client idle in a transaction (rolled back) instead of hanging', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'serve-close-'));
+    let server: WireServer | undefined;
+    try {
+      const db = await openPgliteWorker({ dataDir: dir, relaxedDurability: true });
+      await db.exec('CREATE TABLE note (id int PRIMARY KEY)');
+      server = await WireServer.start(protocolTargetFor(db)!);
+      const c = await connectPg(server.connectionString);
+      const ended = new Promise<void>((r) => c.once('end', () => r()));
+      await c.query('BEGIN');
+      await c.query('INSERT INTO note VALUES (1)');
+      await within(db.close(), 15_000, 'closing the database under an open client transaction');
+      await within(ended, 10_000, 'the client is disconnected');
+      const again = await openPgliteWorker({ dataDir: dir });
+      try {
+        assert.deepEqual((await again.query('SELECT count(*)::int AS n FROM note')).rows, [{ n: 0 }]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await server?.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
