@@ -8,6 +8,8 @@ import { ResultsPanels } from './vscode/results/resultsPanel';
 import { QueryFeature, type QueryApi } from './vscode/query/queryFeature';
 import { openPlaygroundDatabase } from './vscode/query/playgroundDatabase';
 import { ReplicationFeature } from './vscode/replication/replicationFeature';
+import { RemoteHubFeature } from './vscode/replication/remoteHubFeature';
+import { connectionOptions } from './vscode/connections/profileBackends';
 import { ServeFeature } from './vscode/serve/serveFeature';
 import { extensionServeSources } from './vscode/serve/serveSources';
 
@@ -53,6 +55,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const replication = new ReplicationFeature(context, log, { targets: query.targets, runOn: (t, sql) => query.runOn(t, sql) });
   context.subscriptions.push(replication);
 
+  // the playground's hub on a saved connection's server instead of PGlite (Use Connection as Hub)
+  const remoteHub = new RemoteHubFeature(context, log, replication, {
+    store: connections.store,
+    manager: connections.manager,
+    driver: connections.driver,
+    options: connectionOptions,
+  });
+  context.subscriptions.push(remoteHub);
+
   // serve a playground database on 127.0.0.1 for the user's own app (server code loads on first use)
   const serve = new ServeFeature(log, extensionServeSources(replication, query.targets));
   context.subscriptions.push(serve);
@@ -63,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...connections.commands,
     ...query.commands,
     ...replication.commands,
+    ...remoteHub.commands,
     ...serve.commands,
   };
   context.subscriptions.push(...registerCommands(commands, log));

@@ -22,6 +22,8 @@ export const CommandIds = {
   refreshReplicationMonitor: 'syncPlayground.refreshReplicationMonitor',
   selectTop1000: 'syncPlayground.selectTop1000',
   runSqlOnConnection: 'syncPlayground.runSqlOnConnection',
+  useConnectionAsHub: 'syncPlayground.useConnectionAsHub',
+  removePlaygroundFromServer: 'syncPlayground.removePlaygroundFromServer',
   // replication playground (issue 5)
   createPlayground: 'syncPlayground.createPlayground',
   addReplica: 'syncPlayground.addReplica',

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { ConnectionDriver } from '../../core/connections/connectionDriver';
 import { ConnectionManager } from '../../core/connections/connectionManager';
 import { ConnectionQueryTargets } from '../../core/connections/connectionQueryTargets';
 import { connectionTargets, type ConnectionTarget } from '../../core/connections/connectionTargets';
@@ -19,6 +20,7 @@ export interface ConnectionsFeature extends vscode.Disposable {
   readonly commands: CommandTable;
   readonly store: ProfileStore;
   readonly manager: ConnectionManager;
+  readonly driver: ConnectionDriver;
   /** Every saved connection as a SQL runner target (read it again after `store.onDidChange`). */
   targets(): ConnectionTarget[];
   /**
@@ -48,6 +50,7 @@ export function createConnectionsFeature(context: vscode.ExtensionContext, log: 
     commands,
     store,
     manager,
+    driver,
     targets: () => connectionTargets(store, manager),
     useTargetRegistry: (registry) => {
       const r = (registered = new ConnectionQueryTargets(store, manager, registry));

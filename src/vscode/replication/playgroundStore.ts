@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Disposable } from '../../core/dispose';
 import { Emitter } from '../../core/emitter';
-import { PlaygroundSession, type PlaygroundDatabases } from '../../core/playground/playgroundSession';
+import { HUB, PlaygroundSession, type PlaygroundDatabases } from '../../core/playground/playgroundSession';
 import type { PlaygroundSetup } from '../../core/playground/playgroundSetup';
 import type { PlaygroundRecording } from '../../core/scenario/exportScenario';
 import type { SqlPort } from '../../core/sql';
@@ -35,9 +35,16 @@ export class PlaygroundStore extends Disposable {
     return this.#session;
   }
 
+  /**
+   * The hub on a PostgreSQL server instead of PGlite next to the replicas (set by remoteHubFeature); read each
+   * time a playground opens its databases, so a change takes effect on the next create, replay or restore.
+   */
+  remoteHub: { open(fresh: boolean): Promise<SqlPort> } | undefined;
+
   /** The playground's databases on disk; `fresh` deletes the stored one first. */
   readonly databases: PlaygroundDatabases = {
     open: async (name, fresh) => {
+      if (name === HUB && this.remoteHub) return this.remoteHub.open(fresh);
       const dir = path.join(this.folder, 'db', name);
       if (fresh) await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });

@@ -33,6 +33,8 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
   readonly #onDidChange = new vscode.EventEmitter<ReplicationNode | undefined>();
   readonly onDidChangeTreeData = this.#onDidChange.event;
   #snapshot: PlaygroundSnapshot | undefined;
+  /** Where the hub runs when it is on a PostgreSQL server ("staging: sync_playground on …"); undefined: PGlite. */
+  hubLocation: string | undefined;
 
   get snapshot(): PlaygroundSnapshot | undefined {
     return this.#snapshot;
@@ -85,9 +87,9 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
           const item = new vscode.TreeItem('hub', C.Expanded);
           item.id = 'db:hub';
           item.iconPath = new vscode.ThemeIcon('server');
-          item.description = [`${s.replicas.length} replicas`, s.openConflicts.length ? `${s.openConflicts.length} open conflicts` : ''].filter(Boolean).join(' · ');
+          item.description = [this.hubLocation ?? 'PGlite', `${s.replicas.length} replicas`, s.openConflicts.length ? `${s.openConflicts.length} open conflicts` : ''].filter(Boolean).join(' · ');
           item.contextValue = 'hub';
-          item.tooltip = 'The hub: the authoritative copy every replica syncs with.';
+          item.tooltip = `The hub: the authoritative copy every replica syncs with.\n${this.hubLocation ? `On PostgreSQL server ${this.hubLocation}.` : 'Embedded PGlite, next to the replicas.'}`;
           return item;
         }
         const r = s.replicas.find((x) => x.name === node.name)!;
