@@ -81,6 +81,7 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
       await r.db.query(`UPDATE _sync.oplog SET status = 'sent' WHERE seq = ANY($1::bigint[])`, [seqs]);
       let results: OpResult[];
       let events: TimelineEvent[];
+      let batchFailed = false;
       try {
         const ctx = {
           replica: r.name, tables: d.tables, rules: d.rules, defaultStrategy: d.defaultStrategy, maxRetries: d.maxRetries,
@@ -93,6 +94,7 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
       } catch (e) {
         // the whole batch failed (hub unreachable, a bug, …): every op counts one retry
         if (!DbError.is(e)) throw e;
+        batchFailed = true;
         results = ops.map((o) => {
           const retries = o.retries + 1;
           return { opId: o.opId, status: retries >= d.maxRetries ? 'failed' : 'pending', retries, error: e.message, errorCode: e.code ?? null };
@@ -116,6 +118,12 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
       for (const res of results) count(totals, res.status);
       totals.conflicts += events.filter((e) => e.type === 'conflict_detected').length;
       for (const e of events) yield e as SyncEvent;
+      if (batchFailed) {
+        // The hub may have committed the batch anyway (a lost COMMIT reply). Pulling now would skip these rows'
+        // changes (their ops are pending: kept local) and move the cursor past them for good; stop, re-send first.
+        interrupted = true;
+        break;
+      }
     }
   }
   if (d.direction !== 'push' && !interrupted) {
