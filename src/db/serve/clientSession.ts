@@ -12,27 +12,19 @@ import type { Socket } from 'node:net';
 import type { MutexInterface } from 'async-mutex';
 import { E_TIMEOUT } from 'async-mutex';
 import { ClosedError } from '../../core/errors';
-import { checkMd5Response, newSalt } from './passwordAuth';
+import { StartupHandshake } from './startupHandshake';
 import type { ProtocolExec, ProtocolTarget } from './protocolTarget';
 import {
-  authenticationMd5,
-  authenticationOk,
-  backendKeyData,
   copyFail,
   copyInResponse,
   errorResponse,
-  negotiateProtocolVersion,
-  parameterStatus,
-  passwordText,
   ProtocolViolation,
   queryMessage,
-  readFirstMessage,
   readMessages,
   readyForQuery,
   scanBackend,
   syncMessage,
   type Diagnostic,
-  type FirstMessage,
   type FrontendMessage,
   type TxStatus,
 } from './wireMessages';
@@ -75,12 +67,10 @@ let nextPid = 1;
 
 export class ClientSession {
   readonly pid = nextPid++;
-  #state: 'first' | 'password' | 'ready' | 'closed' = 'first';
+  #state: 'handshake' | 'ready' | 'closed' = 'handshake';
   #inbox: Buffer = Buffer.alloc(0);
   readonly #queue: FrontendMessage[] = [];
-  #salt: Buffer | undefined;
-  #user = '';
-  #database = '';
+  readonly #handshake: StartupHandshake;
   /** Transaction status after the last ReadyForQuery the database sent this client. */
   #status: TxStatus = 'I';
   /** Extended-protocol messages were run but their Sync has not: the database is not free for anyone else. */
@@ -99,6 +89,7 @@ export class ClientSession {
     private readonly socket: Socket,
     private readonly host: SessionHost,
   ) {
+    this.#handshake = new StartupHandshake({ ...host, pid: this.pid });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => undefined); // 'close' follows; a reset client is an ordinary way to leave
@@ -155,66 +146,24 @@ export class ClientSession {
     if (this.#state === 'closed') return;
     this.#inbox = this.#inbox.length ? Buffer.concat([this.#inbox, chunk]) : chunk;
     try {
-      while (this.#state === 'first') {
-        const first = readFirstMessage(this.#inbox);
-        if (!first) return;
-        this.#inbox = first.rest;
-        this.#onFirstMessage(first.message);
+      if (this.#state === 'handshake') {
+        const step = this.#handshake.feed(this.#inbox);
+        this.#inbox = step.rest;
+        for (const b of step.replies) this.#write(b);
+        if (step.outcome === undefined) return;
+        if (step.outcome === 'close') return void this.close();
+        if (step.outcome !== 'ready') return void this.close(step.outcome);
+        this.#state = 'ready';
       }
-      if ((this.#state as string) === 'closed') return; // a first message can close the connection
       const { messages, rest } = readMessages(this.#inbox);
       this.#inbox = rest;
-      for (const m of messages) {
-        if (this.#state === 'password') this.#onPassword(m);
-        else if (this.#state === 'ready') this.#queue.push(m);
-      }
+      this.#queue.push(...messages);
     } catch (e) {
       if (e instanceof ProtocolViolation) return this.#fatal('08P01', e.message);
       throw e;
     }
     if (this.#queue.length) this.#wake?.();
     if (this.#queue.length && !this.#pumping) this.#pump = this.#runQueue();
-  }
-
-  #onFirstMessage(m: FirstMessage): void {
-    switch (m.kind) {
-      case 'ssl':
-      case 'gssenc':
-        // plain TCP on loopback only; clients with sslmode=prefer go on without TLS
-        this.#write(Buffer.from('N'));
-        return;
-      case 'cancel':
-        // PGlite cannot interrupt a running statement: nothing to signal
-        void this.close();
-        return;
-      case 'unsupported':
-        return this.#fatal('0A000', `unsupported frontend protocol ${m.code >>> 16}.${m.code & 0xffff}: this server speaks 3.0`);
-      case 'startup': {
-        const unsupported = [...m.params.keys()].filter((k) => k.startsWith('_pq_.'));
-        if (m.minor > 0 || unsupported.length) this.#write(negotiateProtocolVersion(unsupported));
-        this.#user = m.params.get('user') ?? '';
-        this.#database = m.params.get('database') || this.#user;
-        this.#salt = newSalt();
-        this.#state = 'password';
-        this.#write(authenticationMd5(this.#salt));
-        return;
-      }
-    }
-  }
-
-  #onPassword(m: FrontendMessage): void {
-    if (m.type !== 'p') return this.#fatal('08P01', `expected a password message, got "${m.type}"`);
-    const ok = this.#user === this.host.user && checkMd5Response(passwordText(m), this.host.password, this.#user, this.#salt!);
-    // same words as PostgreSQL, whichever of user or password was wrong
-    if (!ok) return this.#fatal('28P01', `password authentication failed for user "${this.#user}"`);
-    if (this.#database !== this.host.database) {
-      return this.#fatal('3D000', `database "${this.#database}" does not exist`, `This server serves one database: connect to "${this.host.database}".`);
-    }
-    this.#state = 'ready';
-    const hello = [authenticationOk()];
-    for (const [k, v] of this.host.parameters) hello.push(parameterStatus(k, v));
-    hello.push(parameterStatus('application_name', ''), backendKeyData(this.pid, 0), readyForQuery('I'));
-    this.#write(Buffer.concat(hello));
   }
 
   async #runQueue(): Promise<void> {

@@ -148,7 +148,8 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
       if (!chosen) return;
     }
     if (!chosen) {
-      const pick = await vscode.window.showInformationMessage('Nothing is being served on localhost.', 'Serve on Localhost…');
+      const what = node?.name ? `${node.name === 'hub' ? 'The hub' : `Replica ${node.name}`} is not being served.` : 'Nothing is being served on localhost.';
+      const pick = await vscode.window.showInformationMessage(what, 'Serve on Localhost…');
       if (pick) await this.serve(node);
       return;
     }
