@@ -45,6 +45,7 @@ export const CommandIds = {
   exportScenario: 'syncPlayground.exportScenario',
   runSqlOnDatabase: 'syncPlayground.runSqlOnDatabase',
   openPlaygroundTable: 'syncPlayground.openPlaygroundTable',
+  playScenarioStep: 'syncPlayground.playScenarioStep',
   // serve on localhost (issue 8)
   serveOnLocalhost: 'syncPlayground.serveOnLocalhost',
   stopServing: 'syncPlayground.stopServing',

@@ -106,4 +106,19 @@ describe('Replication playground in VS Code', function () {
     const json = JSON.parse(readFileSync(file.fsPath, 'utf8')) as { replicas: unknown[]; steps: Record<string, unknown>[] };
     assert.deepEqual(json.steps.map((s) => Object.keys(s)[0]), ['offline', 'replica', 'replica', 'sync', 'online', 'sync', 'resolve']);
   });
+
+  it('opens a sample scenario and plays it step by step from the tree', async () => {
+    // (runs last: it replaces the playground above)
+    const file = vscode.Uri.joinPath(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri, 'scenarios', 'todo-app.syncscenario.json');
+    await run('openScenario', file);
+    const scenarioRow = () => api.replication.tree.getChildren().find((n) => n.type === 'scenario');
+    const description = () => String(api.replication.tree.getTreeItem(scenarioRow()!).description);
+    await until('the scenario row', () => scenarioRow());
+    assert.match(description(), /^step 1 of \d+: /);
+    await run('playScenarioStep');
+    await run('playScenarioStep');
+    assert.match(description(), /^step 3 of \d+: /);
+    assert.equal(api.replication.requireSession().recording().steps.length, 2);
+  });
+
 });

@@ -215,6 +215,13 @@ export class PlaygroundSession extends Disposable {
     await this.#stepper?.stop();
   }
 
+  /** Runs one scenario step (not `expect`: that checks, it does not act) and records it. */
+  async runStep(step: ScenarioStep): Promise<void> {
+    if (step.kind === 'expect') return;
+    if (step.kind === 'sync' || step.kind === 'syncAll') this.#refuseWhileStepping();
+    await this.#record(step, () => this.#execute(step));
+  }
+
   conflicts(open?: boolean): Promise<readonly ConflictRecord[]> {
     return this.playground.conflicts(open ? { open: true } : {});
   }

@@ -47,8 +47,10 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
     const session = await progress(`Creating playground ${source.setup.name}`, () =>
       steps.length ? f.store.replay({ ...source.setup, steps }) : f.store.create(source.setup),
     );
+    // opened (not run): the person plays the scenario's steps one at a time from the tree
+    if (source.scenario && !runSteps && source.scenario.steps.length) f.playScenario(source.scenario, session);
     await vscode.commands.executeCommand('syncPlayground.replication.focus').then(undefined, () => undefined);
-    if (source.uri && !runSteps) await vscode.window.showTextDocument(source.uri, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    if (source.uri && !runSteps) await vscode.window.showTextDocument(source.uri, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
     return session.name;
   };
 
@@ -212,6 +214,16 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
             });
       if (!sql?.trim()) return;
       await f.runSql(name, sql);
+    },
+
+    playScenarioStep: async () => {
+      const player = f.player;
+      if (!player || player.done) throw new Error('No scenario is being played. Open one with "Sync Playground: Open Scenario".');
+      const played = (await player.playNext())!;
+      const failed = played.results.filter((r) => !r.ok);
+      if (failed.length) void vscode.window.showWarningMessage(`Step ${played.index + 1} (${played.text}): ${failed.map((r) => r.message).join('; ')}`);
+      else if (played.results.length) void vscode.window.showInformationMessage(`Step ${played.index + 1}: ${played.results.length} expectation(s) hold.`);
+      return played;
     },
 
     openPlaygroundTable: async (arg?: unknown) => {

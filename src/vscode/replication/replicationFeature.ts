@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { Disposable } from '../../core/dispose';
 import { HUB, type PlaygroundSession } from '../../core/playground/playgroundSession';
+import { ScenarioPlayer, stepText } from '../../core/playground/scenarioPlayer';
+import type { Scenario } from '../../core/scenario/scenarioModel';
 import type { PlaygroundSnapshot } from '../../core/playground/playgroundSnapshot';
 import type { QueryTarget, TargetRegistry } from '../../core/query/targetRegistry';
 import type { QueryResult, SqlPort } from '../../core/sql';
@@ -42,6 +44,7 @@ export class ReplicationFeature extends Disposable {
   #pusher: SnapshotPusher<PlaygroundSnapshot> | undefined;
   #sessionSub: vscode.Disposable | undefined;
   readonly #statusBar: PlaygroundStatusBar;
+  #player: ScenarioPlayer | undefined;
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -73,6 +76,27 @@ export class ReplicationFeature extends Disposable {
     const s = this.store.session;
     if (!s) throw new Error('There is no playground yet. Run "Sync Playground: Create Playground" first.');
     return s;
+  }
+
+  /** The scenario being played step by step in the open playground, if any. */
+  get player(): ScenarioPlayer | undefined {
+    return this.#player;
+  }
+
+  /** Plays `scenario` step by step in the (new) playground `session`. */
+  playScenario(scenario: Scenario, session: PlaygroundSession): ScenarioPlayer {
+    this.#player?.dispose();
+    const player = new ScenarioPlayer(scenario, session);
+    this.#player = player;
+    const show = () =>
+      this.tree.showScenario(
+        this.#player === player
+          ? { name: scenario.name, position: player.position, total: scenario.steps.length, next: player.nextStep && stepText(player.nextStep) }
+          : undefined,
+      );
+    player.onDidChange(show);
+    show();
+    return player;
   }
 
   get conflictsPanel(): ConflictsPanel | undefined {
@@ -153,6 +177,9 @@ export class ReplicationFeature extends Disposable {
     this.#sessionSub?.dispose();
     this.#pusher?.dispose();
     for (const p of [this.#conflicts, this.#queue, this.#timeline]) p?.dispose();
+    this.#player?.dispose();
+    this.#player = undefined;
+    this.tree.showScenario(undefined);
     void vscode.commands.executeCommand('setContext', HAS_PLAYGROUND, !!session);
     if (!session) {
       this.tree.show(undefined);

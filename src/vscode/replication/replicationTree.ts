@@ -4,12 +4,22 @@ import { CommandIds } from '../commandIds';
 
 /** The nodes of the replication tree. Plain data: the tree is rebuilt from each new snapshot. */
 export type ReplicationNode =
+  | { readonly type: 'scenario' }
   | { readonly type: 'database'; readonly name: string }
   | { readonly type: 'table'; readonly database: string; readonly table: string; readonly rows: number }
   | { readonly type: 'queue'; readonly replica: string }
   | { readonly type: 'queueStatus'; readonly replica: string; readonly status: string; readonly count: number }
   | { readonly type: 'conflicts'; readonly replica: string }
   | { readonly type: 'conflict'; readonly id: number; readonly label: string; readonly detail: string };
+
+/** A scenario opened step by step: where it is. */
+export interface ScenarioProgress {
+  readonly name: string;
+  readonly position: number;
+  readonly total: number;
+  /** The next step as text; undefined when every step ran. */
+  readonly next: string | undefined;
+}
 
 const skewText = (ms: number) => (ms === 0 ? '' : `clock ${ms > 0 ? '+' : '−'}${Math.abs(ms) >= 60_000 ? `${Math.abs(ms) / 60_000} min` : `${Math.abs(ms)} ms`}`);
 
@@ -33,11 +43,18 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
   readonly #onDidChange = new vscode.EventEmitter<ReplicationNode | undefined>();
   readonly onDidChangeTreeData = this.#onDidChange.event;
   #snapshot: PlaygroundSnapshot | undefined;
+  #scenario: ScenarioProgress | undefined;
   /** Where the hub runs when it is on a PostgreSQL server ("staging: sync_playground on …"); undefined: PGlite. */
   hubLocation: string | undefined;
 
   get snapshot(): PlaygroundSnapshot | undefined {
     return this.#snapshot;
+  }
+
+  /** The scenario being played step by step, if any (shown above the hub). */
+  showScenario(progress: ScenarioProgress | undefined): void {
+    this.#scenario = progress;
+    this.#onDidChange.fire(undefined);
   }
 
   show(snapshot: PlaygroundSnapshot | undefined): void {
@@ -48,7 +65,12 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
   getChildren(node?: ReplicationNode): ReplicationNode[] {
     const s = this.#snapshot;
     if (!s) return [];
-    if (!node) return [{ type: 'database', name: 'hub' }, ...s.replicas.map((r) => ({ type: 'database' as const, name: r.name }))];
+    if (!node)
+      return [
+        ...(this.#scenario ? [{ type: 'scenario' as const }] : []),
+        { type: 'database' as const, name: 'hub' },
+        ...s.replicas.map((r) => ({ type: 'database' as const, name: r.name })),
+      ];
     switch (node.type) {
       case 'database': {
         const db = node.name === 'hub' ? s.hub : s.replicas.find((r) => r.name === node.name);
@@ -82,6 +104,17 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
     const s = this.#snapshot!;
     const C = vscode.TreeItemCollapsibleState;
     switch (node.type) {
+      case 'scenario': {
+        const p = this.#scenario!;
+        const item = new vscode.TreeItem(`Scenario ${p.name}`, C.None);
+        item.id = 'scenario';
+        item.iconPath = new vscode.ThemeIcon(p.next ? 'debug-alt' : 'pass');
+        item.description = p.next ? `step ${p.position + 1} of ${p.total}: ${p.next}` : `all ${p.total} steps played`;
+        item.tooltip = p.next ? `Next: ${p.next}` : 'Every step of the scenario was played.';
+        item.contextValue = p.next ? 'scenario.playing' : 'scenario.done';
+        if (p.next) item.command = { command: CommandIds.playScenarioStep, title: 'Play Next Scenario Step' };
+        return item;
+      }
       case 'database': {
         if (node.name === 'hub') {
           const item = new vscode.TreeItem('hub', C.Expanded);
