@@ -312,6 +312,32 @@ describe('Serving a replica on localhost', function () {
     }
   });
 
+  it('writes over the socket sync to the hub like any other, and hub writes over the socket reach the replica', async () => {
+    const c = await connectPg(server.connectionString);
+    try {
+      await c.query(`INSERT INTO todo (id, title) VALUES (100, 'via socket')`);
+    } finally {
+      await c.end();
+    }
+    await within(playground.syncToEnd('A'), 30_000, 'sync A');
+    assert.deepEqual((await hub.query(`SELECT title FROM todo WHERE id = 100`)).rows, [{ title: 'via socket' }]);
+    assert.ok((await queueOf()).includes('insert {"id":100} applied'));
+
+    const hubServer = await WireServer.start(workerProtocolTarget(hub));
+    try {
+      const h = await connectPg(hubServer.connectionString);
+      try {
+        await h.query(`UPDATE todo SET title = 'edited at the hub' WHERE id = 100`);
+      } finally {
+        await h.end();
+      }
+    } finally {
+      await hubServer.stop();
+    }
+    await within(playground.syncToEnd('A'), 30_000, 'sync A again');
+    assert.deepEqual((await a.query(`SELECT title FROM todo WHERE id = 100`)).rows, [{ title: 'edited at the hub' }]);
+  });
+
   it('says which port is in use', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: 0 }, () => r()));
