@@ -51,6 +51,11 @@ export class ConnectionQueryTargets extends Disposable {
     return t;
   }
 
+  /** Re-reads the profiles (after the settings changed outside this store, e.g. settings.json edited by hand). */
+  refresh(): void {
+    this.#sync();
+  }
+
   #sync(): void {
     const profiles = new Map(this.store.list().profiles.map((p) => [p.id, p]));
     for (const [id, r] of [...this.#registered]) {

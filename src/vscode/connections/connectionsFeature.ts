@@ -54,7 +54,10 @@ export function createConnectionsFeature(context: vscode.ExtensionContext, log: 
     targets: () => connectionTargets(store, manager),
     useTargetRegistry: (registry) => {
       const r = (registered = new ConnectionQueryTargets(store, manager, registry));
+      // the store only hears its own writes; settings.json edited by hand (or by another window) comes this way
+      const config = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('syncPlayground.connections') && r.refresh());
       return new vscode.Disposable(() => {
+        config.dispose();
         if (registered === r) registered = undefined;
         r.dispose();
       });
