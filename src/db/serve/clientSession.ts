@@ -195,6 +195,7 @@ export class ClientSession {
           clearTimeout(notice);
         }
         try {
+          await this.host.target.beforeTurn?.();
           await this.host.target.exclusive((exec) => this.#serve(exec));
         } finally {
           release();

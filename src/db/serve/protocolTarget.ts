@@ -19,6 +19,11 @@ export interface ProtocolTarget {
    * idle in a transaction is let go (rolled back) instead of holding the close up.
    */
   isClosing?(): boolean;
+  /**
+   * Runs before each client turn, outside the exclusive section. A replica sets its HLC physical time here (as
+   * Replica.exec does before editor SQL), so writes over the socket are stamped like the SQL editor's.
+   */
+  beforeTurn?(): Promise<void>;
 }
 
 /** A port that can lend its database for raw messages: WorkerSqlPort, ManagedDatabase. */

@@ -164,8 +164,9 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
       import('../../db/serve/protocolTarget.js'),
       import('../../db/serve/wireServer.js'),
     ]);
-    const target = protocolTargetFor(db);
-    if (!target) throw new Error(`${candidate.label} is a PostgreSQL server already: connect your app to it directly.`);
+    const found = protocolTargetFor(db);
+    if (!found) throw new Error(`${candidate.label} is a PostgreSQL server already: connect your app to it directly.`);
+    const target = source.beforeTurn ? { ...found, beforeTurn: () => source.beforeTurn!() } : found;
     const config = vscode.workspace.getConfiguration('syncPlayground');
     return WireServer.start(target, {
       port,

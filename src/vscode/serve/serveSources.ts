@@ -12,6 +12,8 @@ import type { ReplicationFeature } from '../replication/replicationFeature';
 /** A database that can be served, and how to reach it. The owner keeps owning it: serving never closes it. */
 export interface ServeSource extends ServeCandidate {
   open(): Promise<SqlPort>;
+  /** Before each client turn: a replica sets its HLC physical time, as before editor SQL. */
+  beforeTurn?(): Promise<void>;
 }
 
 /** Where ServeFeature gets its databases. */
@@ -47,6 +49,7 @@ export function extensionServeSources(replication: ReplicationFeature, targets: 
             label: `Replica ${r.name}`,
             description: 'writes are captured into its queue',
             open: async () => session.database(r.name),
+            beforeTurn: () => r.tickPhysical(),
           });
         }
       }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
+import type { SimulatedClock } from '../../../src/core/sync/clock';
+import { parseHlc } from '../../../src/core/sync/hlc';
 import { Playground } from '../../../src/core/sync/playground';
 import { PortInUseError } from '../../../src/core/serve/serveErrors';
 import type { DatabaseChange } from '../../../src/core/serve/serveModel';
@@ -336,6 +338,25 @@ describe('Serving a replica on localhost', function () {
     }
     await within(playground.syncToEnd('A'), 30_000, 'sync A again');
     assert.deepEqual((await a.query(`SELECT title FROM todo WHERE id = 100`)).rows, [{ title: 'edited at the hub' }]);
+  });
+
+  it("stamps socket writes with the replica's clock when the target ticks it before each turn", async () => {
+    const clock = playground.clock as SimulatedClock;
+    clock.advance(3_600_000);
+    const ticking = await WireServer.start({ ...workerProtocolTarget(a), beforeTurn: () => playground.replica('A').tickPhysical() });
+    try {
+      const c = await connectPg(ticking.connectionString);
+      try {
+        await c.query(`INSERT INTO todo (id, title) VALUES (110, 'an hour later')`);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await ticking.stop();
+    }
+    const op = (await playground.replica('A').ops()).find((o) => JSON.stringify(o.pk) === '{"id":110}');
+    assert.ok(op, 'captured');
+    assert.equal(parseHlc(op.hlc).wall, clock.now());
   });
 
   it('says which port is in use', async () => {
