@@ -9,6 +9,7 @@ import type { SqlPort } from '../../../src/core/sql';
 import { Playground } from '../../../src/core/sync/playground';
 import { SimulatedClock } from '../../../src/core/sync/clock';
 import { FlakyLink } from '../../../src/core/sync/flakyLink';
+import { qualified, quoteIdent } from '../../../src/core/sync/ident';
 import { resetDb, type World } from '../sync/world';
 
 export const SCHEMA = `CREATE TABLE todo (id int PRIMARY KEY, title text NOT NULL, n int CHECK (n >= 0));`;
@@ -53,9 +54,16 @@ export async function buildStory(w: World, options: { maxRetries?: number } = {}
   return { pg, link, clock };
 }
 
-/** What every database holds, per database, in key order. */
+/** What every database holds in the synced tables, per database, in key order. */
 export async function tables(pg: Playground): Promise<Record<string, unknown[]>> {
-  const read = async (db: SqlPort) => (await db.query('SELECT * FROM todo ORDER BY id')).rows;
+  const read = async (db: SqlPort) => {
+    const out: unknown[] = [];
+    for (const t of pg.tables()) {
+      const order = t.pk.map((c) => quoteIdent(c)).join(', ');
+      out.push(...(await db.query(`SELECT * FROM ${qualified(t)} ORDER BY ${order}`)).rows);
+    }
+    return out;
+  };
   const out: Record<string, unknown[]> = { hub: await read(pg.hub) };
   for (const r of pg.replicas) out[r.name] = await read(r.db);
   return out;
