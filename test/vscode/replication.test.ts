@@ -100,10 +100,13 @@ describe('Replication playground in VS Code', function () {
     );
   });
 
-  it('exports the steps taken as a scenario file', async () => {
+  it('sets a conflict rule and exports the rules and steps taken as a scenario file', async () => {
+    await run('setConflictRules', { table: 'product', conflict: 'delete_origin_differs', strategy: 'hub_wins' });
+    assert.equal(api.replication.requireSession().playground.strategyFor('product', 'delete_origin_differs'), 'hub_wins');
     const file = vscode.Uri.file(path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'inventory.syncscenario.json'));
     await run('exportScenario', file);
-    const json = JSON.parse(readFileSync(file.fsPath, 'utf8')) as { replicas: unknown[]; steps: Record<string, unknown>[] };
+    const json = JSON.parse(readFileSync(file.fsPath, 'utf8')) as { rules: unknown[]; steps: Record<string, unknown>[] };
+    assert.deepEqual(json.rules, [{ strategy: 'manual' }, { table: 'product', conflict: 'delete_origin_differs', strategy: 'hub_wins' }]);
     assert.deepEqual(json.steps.map((s) => Object.keys(s)[0]), ['offline', 'replica', 'replica', 'sync', 'online', 'sync', 'resolve']);
   });
 

@@ -76,6 +76,18 @@ describe('webview: queue inspector', function () {
     assert.deepEqual(calls, ['retry shop1:4', 'discard shop1:2']);
   });
 
+  it('updates live from each new snapshot and keeps the selected op', async () => {
+    const p = await open();
+    await p.locator('tr.op', { hasText: 'shop1:2' }).click();
+    const next = queueSnapshot();
+    panel.host.notify(queueSnapshotNotification, { ...next, online: true, ops: next.ops.map((o) => (o.opId === 'shop1:2' ? { ...o, status: 'applied' as const } : o)) });
+    await panel.settle();
+    assert.equal(await p.locator('tr.op.selected td:nth-child(2)').innerText(), 'shop1:2');
+    assert.match(await p.locator('.facts').innerText(), /applied/);
+    assert.match(await p.locator('.state').innerText(), /online/);
+    assert.equal(await p.locator('vscode-button.discard').getAttribute('disabled'), '', 'an applied op cannot be discarded');
+  });
+
   it('is usable from the keyboard: arrows move the selection', async () => {
     const p = await open();
     await p.locator('tr.op', { hasText: 'shop1:1' }).focus();

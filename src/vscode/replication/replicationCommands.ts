@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { HUB } from '../../core/playground/playgroundSession';
 import { exportScenario } from '../../core/scenario/exportScenario';
-import { scenarioToJson, type ScenarioRule, type ScenarioStep } from '../../core/scenario/scenarioModel';
-import { STRATEGIES, type Strategy } from '../../core/sync/types';
+import { scenarioToJson, type ScenarioStep } from '../../core/scenario/scenarioModel';
 import type { CommandTable } from '../commands';
 import type { ReplicationFeature } from './replicationFeature';
 import type { ReplicationNode } from './replicationTree';
+import { pickRules } from './rulesPick';
 import { pickSource } from './scenarioFiles';
 
 const NAME = /^[A-Za-z0-9_.-]{1,63}$/;
@@ -166,20 +166,8 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
 
     setConflictRules: async (arg?: unknown) => {
       const s = f.requireSession();
-      const current = s.setup.rules.find((r) => r.table === undefined && r.conflict === undefined)?.strategy;
-      const strategy =
-        typeof arg === 'string'
-          ? (arg as Strategy)
-          : (
-              await vscode.window.showQuickPick(
-                STRATEGIES.filter((x) => x !== 'custom').map((x) => ({ label: x, description: x === current ? 'current default' : '' })),
-                { title: 'Set Conflict Rules', placeHolder: 'Default strategy for every table and conflict type (table-specific rules stay)' },
-              )
-            )?.label as Strategy | undefined;
-      if (!strategy) return;
-      if (!STRATEGIES.includes(strategy)) throw new Error(`Unknown strategy ${strategy}.`);
-      const rules: ScenarioRule[] = [...s.setup.rules.filter((r) => r.table !== undefined || r.conflict !== undefined), { strategy }];
-      await s.setRules(rules);
+      const rules = await pickRules(s, arg);
+      if (rules) await s.setRules(rules);
     },
 
     exportScenario: async (uriArg?: unknown) => {
