@@ -149,6 +149,8 @@ export class RemoteHubFeature extends Disposable {
         label = `${at.database} (${(e as Error).message})`;
       }
     }
+    // menus: "Remove Playground from Server" on the hub node only when the hub is on a server
+    void vscode.commands.executeCommand('setContext', 'syncPlayground.hubOnServer', label !== undefined);
     this.replication.tree.hubLocation = label;
     this.replication.tree.show(this.replication.tree.snapshot);
     if (!label) return this.#status.hide();
