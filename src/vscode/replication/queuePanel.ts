@@ -42,6 +42,10 @@ export class QueuePanel extends WebviewPanelHost {
     this.#pusher.request();
   }
 
+  get replica(): string {
+    return this.#replica;
+  }
+
   /** Shows another replica's queue in this panel. */
   show(replica: string): void {
     this.session.playground.replica(replica);

@@ -176,6 +176,8 @@ export class ReplicationFeature extends Disposable {
   #attach(session: PlaygroundSession | undefined): void {
     this.#sessionSub?.dispose();
     this.#pusher?.dispose();
+    // panels belong to a session: a replaced playground (Add Replica, Reset) gets the same panels back
+    const reopen = { conflicts: !!this.#conflicts, queue: this.#queue?.replica, timeline: !!this.#timeline };
     for (const p of [this.#conflicts, this.#queue, this.#timeline]) p?.dispose();
     this.#player?.dispose();
     this.#player = undefined;
@@ -203,6 +205,9 @@ export class ReplicationFeature extends Disposable {
       this.#sessionSub = { dispose: () => (sub.dispose(), regs.forEach((r) => r.dispose())) };
     }
     pusher.request();
+    if (reopen.timeline) this.showTimeline();
+    if (reopen.queue && session.playground.replicas.some((r) => r.name === reopen.queue)) this.showQueue(reopen.queue);
+    if (reopen.conflicts) this.showConflicts();
   }
 
   override dispose(): void {
