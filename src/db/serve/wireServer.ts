@@ -48,6 +48,8 @@ export class WireServer implements IDisposable {
   readonly user = 'postgres';
   readonly database = 'postgres';
   readonly #sessions = new Set<ClientSession>();
+  /** Every open socket, refused ones too: stop() ends them all so the port is free when it resolves. */
+  readonly #sockets = new Set<Socket>();
   readonly #onDidChangeDatabase = new Emitter<DatabaseChange>();
   readonly #onDidChangeClients = new Emitter<number>();
   #stopping: Promise<void> | undefined;
@@ -69,6 +71,9 @@ export class WireServer implements IDisposable {
     private readonly maxClients: number,
   ) {
     server.on('connection', (socket) => this.#accept(socket));
+    // after listen, errors are per-connection trouble (e.g. EMFILE on accept): an unhandled 'error' event would
+    // take the whole extension host down, and the listener keeps serving the others
+    server.on('error', () => undefined);
   }
 
   /** Starts listening on 127.0.0.1. Throws PortInUseError / PortNotAllowedError with a message for the user. */
@@ -131,8 +136,14 @@ export class WireServer implements IDisposable {
       const message = this.#stopping ? 'the playground is stopping to serve this database' : `sorry, too many clients already (this playground server allows ${this.maxClients})`;
       socket.on('error', () => undefined);
       socket.end(errorResponse({ severity: 'FATAL', code: this.#stopping ? '57P01' : '53300', message }));
+      // a client that never closes its side must not keep the port (server.close waits for every socket)
+      setTimeout(() => socket.destroy(), 1000).unref();
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
       return;
     }
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
     const session = new ClientSession(socket, { ...this.sessionHost, changed: (tags) => this.#onDidChangeDatabase.fire({ tags }) });
     this.#sessions.add(session);
     this.#onDidChangeClients.fire(this.#sessions.size);
@@ -153,6 +164,7 @@ export class WireServer implements IDisposable {
           s.close({ severity: 'FATAL', code: '57P01', message: 'terminating connection: the playground stopped serving this database' }),
         ),
       );
+      for (const socket of this.#sockets) socket.destroy();
       await closed;
       this.#onDidChangeDatabase.dispose();
       this.#onDidChangeClients.dispose();

@@ -277,7 +277,7 @@ describe('Serving a replica on localhost', function () {
       const r = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM todo WHERE id = 60');
       assert.equal(r.rows[0]!.n, 0);
     } finally {
-      await s.stop();
+      await within(s.stop(), 10_000, 'stop serving');
     }
   });
 
@@ -334,7 +334,7 @@ describe('Serving a replica on localhost', function () {
         await h.end();
       }
     } finally {
-      await hubServer.stop();
+      await within(hubServer.stop(), 10_000, 'stop serving');
     }
     await within(playground.syncToEnd('A'), 30_000, 'sync A again');
     assert.deepEqual((await a.query(`SELECT title FROM todo WHERE id = 100`)).rows, [{ title: 'edited at the hub' }]);
@@ -352,11 +352,28 @@ describe('Serving a replica on localhost', function () {
         await c.end();
       }
     } finally {
-      await ticking.stop();
+      await within(ticking.stop(), 10_000, 'stop serving');
     }
     const op = (await playground.replica('A').ops()).find((o) => JSON.stringify(o.pk) === '{"id":110}');
     assert.ok(op, 'captured');
     assert.equal(parseHlc(op.hlc).wall, clock.now());
+  });
+
+  it('a client over the connection limit gets "too many clients", not a hang', async () => {
+    const small = await WireServer.start(workerProtocolTarget(a), { maxClients: 1 });
+    try {
+      const c1 = await connectPg(small.connectionString);
+      try {
+        const e = await within(connectPgError(small.connectionString), 15_000, 'second connect');
+        assert.equal(e.code, '53300');
+        assert.match(e.message, /too many clients already \(this playground server allows 1\)/);
+        assert.equal((await c1.query('SELECT 1 AS one')).rows[0].one, 1);
+      } finally {
+        await c1.end();
+      }
+    } finally {
+      await within(small.stop(), 10_000, 'stop serving');
+    }
   });
 
   it('says which port is in use', async () => {
