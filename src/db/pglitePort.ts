@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { FieldInfo, QueryResult, Queryable, Row, SqlPort } from '../core/sql';
+import type { FieldInfo, QueryResult, Queryable, Row, RowCursor, SqlPort } from '../core/sql';
 import { ClosedError, DbError } from '../core/errors';
 import { loadPgliteAssets } from './pgliteAssets';
 
@@ -79,6 +79,36 @@ export class PgliteSqlPort implements SqlPort {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#check();
     return this.db.transaction((tx) => fn(wrap(tx)));
+  }
+
+  /**
+   * PGlite holds one session, so a server-side cursor would block every other caller until it is closed. The
+   * rows are read at once (as arrays, so duplicate column names survive) and handed out in pages.
+   */
+  async cursor(sql: string, params: readonly unknown[] = []): Promise<RowCursor> {
+    this.#check();
+    let r: { rows: unknown[]; fields: { name: string; dataTypeID: number }[] };
+    try {
+      r = await this.db.query(sql, params as unknown[], { rowMode: 'array' });
+    } catch (e) {
+      throw DbError.from(e, sql, params);
+    }
+    let rows = r.rows as unknown[][];
+    let next = 0;
+    let open = true;
+    return {
+      fields: r.fields.map((f): FieldInfo => ({ name: f.name, dataTypeID: f.dataTypeID })),
+      read: async (count: number) => {
+        if (!open) throw new ClosedError('This cursor');
+        const page = rows.slice(next, next + count);
+        next += page.length;
+        return page;
+      },
+      close: async () => {
+        open = false;
+        rows = [];
+      },
+    };
   }
 
   async close(): Promise<void> {
