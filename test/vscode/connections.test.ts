@@ -96,6 +96,17 @@ describe('Connections as SQL targets in VS Code (real PostgreSQL)', function () 
     assert.equal(run.statements[0]?.rowsLoaded, 1000);
   });
 
+  it('making a connection read-only takes effect at once, even though its session was open', async () => {
+    const before = await runFile(`-- target: ${RW.name}\nCREATE TABLE public.scratch (id int); INSERT INTO public.scratch VALUES (1);\n`);
+    assert.equal(before?.state, 'done', JSON.stringify(before?.error));
+    const profiles = (config().get<Array<Record<string, unknown>>>('connections') ?? []).map((p) => (p.id === RW.id ? { ...p, readOnly: true } : p));
+    await config().update('connections', profiles, vscode.ConfigurationTarget.Global);
+    for (let i = 0; i < 100 && !/read-only/.test(api.query.targets.find(RW.name)?.description ?? ''); i++) await new Promise((r) => setTimeout(r, 50));
+    const after = await runFile(`-- target: ${RW.name}\nINSERT INTO public.scratch VALUES (2);\n`);
+    assert.equal(after?.state, 'failed');
+    assert.equal(after.error?.code, '25006', JSON.stringify(after.error));
+  });
+
   it('a read-only connection refuses writes', async () => {
     const run = await runFile(`-- target: ${RO.name}\nINSERT INTO "Odd"."my items" VALUES (9999, 'no');\n`);
     assert.equal(run?.state, 'failed');

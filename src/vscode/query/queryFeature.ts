@@ -50,6 +50,8 @@ interface Tracked {
 export class QueryFeature implements vscode.Disposable {
   readonly targets = new TargetRegistry();
   readonly #consoles = new Map<string, QueryConsole>();
+  /** The registered target each console was opened for (undefined: an unregistered one, e.g. from runOn). */
+  readonly #consoleFor = new WeakMap<QueryConsole, QueryTarget | undefined>();
   readonly #runs = new Map<string, Tracked>();
   #last: Tracked | undefined;
   readonly #diagnostics = vscode.languages.createDiagnosticCollection('syncPlayground.sql');
@@ -74,6 +76,8 @@ export class QueryFeature implements vscode.Disposable {
     this.#status = new TargetStatus((doc) => this.#choice(doc));
     this.#subs.push(this.#status, this.#diagnostics, toVs({ dispose: () => void this.#closeConsoles() }));
     this.#subs.push(toVs(this.targets.onDidChange(() => this.#status.refresh())));
+    // a target replaced or removed (a saved connection edited, e.g. made read-only): its held session goes too
+    this.#subs.push(toVs(this.targets.onDidChange(() => this.#closeStaleConsoles())));
     this.#subs.push(vscode.workspace.onDidChangeTextDocument((e) => this.#diagnostics.delete(e.document.uri)));
   }
 
@@ -167,6 +171,7 @@ export class QueryFeature implements vscode.Disposable {
       const { openQuerySession } = await import('../../db/query/openQuerySession.js');
       qc = new QueryConsole(async () => openQuerySession(await target.open()));
       this.#consoles.set(target.id, qc);
+      this.#consoleFor.set(qc, this.targets.get(target.id));
     }
     const panel = this.deps.results().show();
     const listener = {
@@ -286,6 +291,14 @@ export class QueryFeature implements vscode.Disposable {
       if (rows !== undefined) void vscode.window.showInformationMessage(`Exported ${rows.toLocaleString()} rows to ${uri.fsPath}.`);
     } finally {
       await session.release();
+    }
+  }
+
+  #closeStaleConsoles(): void {
+    for (const [id, qc] of this.#consoles) {
+      if (this.#consoleFor.get(qc) === this.targets.get(id)) continue;
+      this.#consoles.delete(id);
+      void qc.close().catch(() => undefined);
     }
   }
 
