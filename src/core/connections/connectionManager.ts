@@ -93,6 +93,11 @@ export class ConnectionManager extends Disposable {
     for (const [key, e] of this.#entries) if (e.profileId === profileId) this.#drop(key);
   }
 
+  /** Closes pools whose profile changed or went (after the settings changed outside the store). */
+  closeStale(): void {
+    this.#closeStale();
+  }
+
   closeAll(): void {
     for (const key of [...this.#entries.keys()]) this.#drop(key);
   }

@@ -39,6 +39,8 @@ export function createConnectionsFeature(context: vscode.ExtensionContext, log: 
   const driver = new PgConnectionDriver();
   const manager = new ConnectionManager(store, driver, connectionOptions);
   const tree = new ConnectionsTree(store, manager, log);
+  // the store only hears its own writes: settings.json edited by hand closes the pools of changed profiles too
+  const settingsEdited = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('syncPlayground.connections') && manager.closeStale());
   const view = vscode.window.createTreeView(CONNECTIONS_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   const visibility = view.onDidChangeVisibility((e) => tree.setVisible(e.visible));
   tree.setVisible(view.visible);
@@ -63,6 +65,7 @@ export function createConnectionsFeature(context: vscode.ExtensionContext, log: 
       });
     },
     dispose: () => {
+      settingsEdited.dispose();
       registered?.dispose();
       visibility.dispose();
       view.dispose();
