@@ -2,6 +2,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { FieldInfo, QueryResult, Queryable, Row, RowCursor, SqlPort } from '../core/sql';
 import { ClosedError, DbError } from '../core/errors';
+import { ensureTransactionUsable } from '../core/transactionGuard';
 
 type PgClientLike = Pick<pg.PoolClient, 'query'>;
 
@@ -46,6 +47,9 @@ export class PgSqlPort implements SqlPort {
 
   constructor(readonly pool: pg.Pool) {
     this.#q = wrap(pool);
+    // An idle pooled connection that the server drops (restart, failover, admin shutdown) is emitted here; without
+    // a listener it is an uncaught exception. The pool already discards that client; the next query reconnects.
+    pool.on('error', () => undefined);
   }
 
   static fromConfig(config: pg.PoolConfig): PgSqlPort {
@@ -64,12 +68,18 @@ export class PgSqlPort implements SqlPort {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#check();
-    const client = await this.pool.connect();
+    // connect, BEGIN and COMMIT fail as DbErrors too (server down, connection lost at commit), so callers can
+    // tell a database failure from a bug
+    const client = await this.pool.connect().catch((e: unknown) => {
+      throw DbError.from(e, 'BEGIN');
+    });
     let broken: unknown;
     try {
-      await client.query('BEGIN');
-      const out = await fn(wrap(client));
-      await client.query('COMMIT');
+      const tx = wrap(client);
+      await tx.query('BEGIN');
+      const out = await fn(tx);
+      await ensureTransactionUsable(tx);
+      await tx.query('COMMIT');
       return out;
     } catch (e) {
       try {
