@@ -39,6 +39,10 @@ export interface PgServer {
   log(): string;
   /** Fast shutdown, then removes the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data (`immediate` = a crash: no checkpoint), for outage tests. */
+  stopServer(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts a server stopped by stopServer on the same port and data. */
+  startServer(): Promise<void>;
 }
 
 export const PASSWORD_USER = { user: 'sp_test', password: 'sp_test_pw' } as const;
@@ -302,6 +306,14 @@ export async function startPgServer(opts: { name?: string } = {}): Promise<PgSer
       return poolConfig(db);
     },
     log: readLog,
+    async stopServer(mode = 'fast') {
+      const r = await run(asOwner(osUser, bin('pg_ctl'), ['-D', dataDir, '-m', mode, '-w', 'stop']), root);
+      if (r.code !== 0) throw new Error(`pg_ctl stop failed: ${r.out}`);
+    },
+    async startServer() {
+      const r = await run(asOwner(osUser, bin('pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']), root);
+      if (r.code !== 0) throw new Error(`pg_ctl start failed: ${r.out}\n--- server log ---\n${readLog()}`);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
