@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { FieldInfo, QueryResult, Queryable, Row, RowCursor, SqlPort } from '../core/sql';
 import { ClosedError, DbError } from '../core/errors';
+import { ensureTransactionUsable } from '../core/transactionGuard';
 import { loadPgliteAssets } from './pgliteAssets';
 
 /** Options for opening a PGlite database in this thread. */
@@ -78,7 +79,12 @@ export class PgliteSqlPort implements SqlPort {
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.#check();
-    return this.db.transaction((tx) => fn(wrap(tx)));
+    return this.db.transaction(async (raw) => {
+      const tx = wrap(raw);
+      const out = await fn(tx);
+      await ensureTransactionUsable(tx);
+      return out;
+    });
   }
 
   /**

@@ -81,6 +81,21 @@ export function sqlPortContract(name: string, open: () => Promise<SqlPort>): voi
       assert.deepEqual(r.rows.map((x) => x.id), [2]);
     });
 
+    it('fails loudly when a caught error aborted the transaction, instead of committing nothing in silence', async () => {
+      await db.exec('CREATE TABLE t_swallow (id int PRIMARY KEY)');
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query('INSERT INTO t_swallow VALUES (1)');
+          await tx.query('INSERT INTO t_swallow VALUES (1)').catch(() => undefined); // error swallowed
+        }),
+        (e: unknown) => DbError.is(e) && e.code === '25P02' && /rolled back/.test(e.message),
+      );
+      const r = await db.query('SELECT * FROM t_swallow');
+      assert.equal(r.rows.length, 0);
+      // the database is usable afterwards
+      assert.equal((await db.query<{ n: number }>('SELECT 1 AS n')).rows[0]!.n, 1);
+    });
+
     it('runs several statements with exec and returns one result each', async () => {
       const rs = await db.exec(
         'CREATE TABLE t_exec (id int); INSERT INTO t_exec VALUES (1),(2); SELECT count(*)::int AS n FROM t_exec',

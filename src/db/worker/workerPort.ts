@@ -14,6 +14,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import { ClosedError } from '../../core/errors';
 import { Emitter } from '../../core/emitter';
+import { ensureTransactionUsable } from '../../core/transactionGuard';
 import type { IDisposable } from '../../core/dispose';
 import type { QueryResult, Queryable, Row, RowCursor, SqlPort } from '../../core/sql';
 import type { DataDirLock } from '../dataDirLock';
@@ -130,6 +131,7 @@ export class WorkerSqlPort implements SqlPort {
       };
       try {
         const result = await this.#txScope.run(this, () => fn(tx));
+        await ensureTransactionUsable(tx);
         active = false;
         await this.#call({ op: 'exec', sql: 'COMMIT' });
         return result;
