@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DbError } from '../../../src/core/errors';
-import { parseScenario, ScenarioInvalidError } from '../../../src/core/scenario/parseScenario';
+import { parseScenario, ScenarioInvalidError, type ScenarioIssue } from '../../../src/core/scenario/parseScenario';
 import { ScenarioSession, ScenarioStepError } from '../../../src/core/scenario/scenarioSession';
 import { DatabasePool } from '../scenario/databasePool';
 import { openWorld, playground, rows, type World } from '../sync/world';
@@ -89,7 +89,7 @@ describe('reliability: bad input gets a clear error and loses nothing', function
       ['steps[3].expect.converged', '"converged"'],
     ];
     for (const [p, needle] of expected) {
-      const issue = e.issues.find((i) => i.path === p);
+      const issue: ScenarioIssue | undefined = e.issues.find((i: ScenarioIssue) => i.path === p);
       assert.ok(issue, `no issue for ${p}: ${e.message}`);
       assert.equal(issue.line, lineOf(needle), `${p} at the wrong line`);
       assert.ok(e.message.includes(`types.syncscenario.json:${issue.line}: ${p}:`), e.message);
