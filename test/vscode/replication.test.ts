@@ -110,6 +110,21 @@ describe('Replication playground in VS Code', function () {
     assert.deepEqual(json.steps.map((s) => Object.keys(s)[0]), ['offline', 'replica', 'replica', 'sync', 'online', 'sync', 'resolve']);
   });
 
+  it('adds a replica: the playground is rebuilt from its steps, the new replica pulls the hub, open panels come back', async () => {
+    assert.ok(api.replication.conflictsPanel, 'the inspector is open from the test above');
+    await run('addReplica', 'shop3');
+    await until('shop3 in the tree', () => replicaRow('shop3'));
+    await run('syncReplica', 'shop3');
+    const shop3 = await until('shop3 synced', () => {
+      const r = replicaRow('shop3');
+      return r?.children[0]?.description === '3 rows' && r;
+    });
+    assert.equal(shop3.description, 'online');
+    const hub = await api.replication.requireSession().runSql('shop3', "SELECT price::text AS price FROM product WHERE sku = 'A-100'");
+    assert.equal(hub[0]!.rows[0]!.price, '5.00', 'the resolved price reached the new replica');
+    assert.ok(api.replication.conflictsPanel, 'the conflict inspector is open on the rebuilt playground');
+  });
+
   it('opens a sample scenario and plays it step by step from the tree', async () => {
     // (runs last: it replaces the playground above)
     const file = vscode.Uri.joinPath(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri, 'scenarios', 'todo-app.syncscenario.json');

@@ -45,6 +45,8 @@ export class ReplicationFeature extends Disposable {
   #sessionSub: vscode.Disposable | undefined;
   readonly #statusBar: PlaygroundStatusBar;
   #player: ScenarioPlayer | undefined;
+  /** Panels that were open when the playground closed, to show again on the next one. */
+  #reopen: { conflicts: boolean; queue: string | undefined; timeline: boolean } | undefined;
 
   constructor(
     readonly context: vscode.ExtensionContext,
@@ -176,8 +178,11 @@ export class ReplicationFeature extends Disposable {
   #attach(session: PlaygroundSession | undefined): void {
     this.#sessionSub?.dispose();
     this.#pusher?.dispose();
-    // panels belong to a session: a replaced playground (Add Replica, Reset) gets the same panels back
-    const reopen = { conflicts: !!this.#conflicts, queue: this.#queue?.replica, timeline: !!this.#timeline };
+    // panels belong to a session: a replaced playground (Add Replica, Reset) gets the same panels back. The store
+    // closes the old session (attach undefined) before the new one is ready, so what was open is remembered.
+    const open = { conflicts: !!this.#conflicts, queue: this.#queue?.replica, timeline: !!this.#timeline };
+    const reopen = open.conflicts || open.queue || open.timeline ? open : (this.#reopen ?? open);
+    this.#reopen = session ? undefined : reopen;
     for (const p of [this.#conflicts, this.#queue, this.#timeline]) p?.dispose();
     this.#player?.dispose();
     this.#player = undefined;
