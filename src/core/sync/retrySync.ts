@@ -6,6 +6,7 @@
 import { DbError } from '../errors';
 import type { SyncEvent, SyncSummary } from './events';
 import type { Playground, SyncOptions } from './playground';
+import { isTransient, isTransientCode } from './transientErrors';
 
 export interface RetryPolicy {
   /** Syncs tried at most, the first included. */
@@ -28,22 +29,6 @@ export interface SyncRetryEvent {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
-
-/**
- * SQLSTATEs that mean the link or the server went away, not that the statement is wrong: class 08 (connection
- * exception), 57P01-57P03 (server shutting down / starting), 53300 (too many connections), and socket errors.
- */
-export function isTransientCode(code: string | undefined): boolean {
-  const c = code ?? '';
-  return c.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(c) || NETWORK_CODES.includes(c);
-}
-
-/** Node's socket errors, which a driver passes on as they are when it cannot reach the server at all. */
-const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'];
-
-export function isTransient(e: unknown): e is DbError {
-  return DbError.is(e) && isTransientCode(e.code);
-}
 
 /**
  * `pg.sync(replica)` until it completes without a link failure, or `attempts` run out (then the last error is

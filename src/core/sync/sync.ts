@@ -15,6 +15,7 @@ import type { TableEntry } from './tracking';
 import { pushBatch, type OpResult, type PushOp } from './push';
 import { applyPulled, hasChanges, readChanges } from './pull';
 import { appendEvents } from './timeline';
+import { isTransientCode } from './transientErrors';
 
 export interface SyncDeps {
   readonly hub: SqlPort;
@@ -92,11 +93,13 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
           return { results: out.results, events: await appendEvents(tx, out.events) };
         }));
       } catch (e) {
-        // the whole batch failed (hub unreachable, a bug, …): every op counts one retry
+        // the whole batch failed. A lost link says nothing about the ops: they wait, uncounted, for the hub to be
+        // back (else a flaky link turns good ops `failed`); any other failure (a bug, …) counts one retry per op
         if (!DbError.is(e)) throw e;
         batchFailed = true;
+        const counted = isTransientCode(e.code) ? 0 : 1;
         results = ops.map((o) => {
-          const retries = o.retries + 1;
+          const retries = o.retries + counted;
           return { opId: o.opId, status: retries >= d.maxRetries ? 'failed' : 'pending', retries, error: e.message, errorCode: e.code ?? null };
         });
         events = await record(
