@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { DbError } from '../../../src/core/errors';
 import { PgSqlPort } from '../../../src/db/pgPort';
-import { isTransient, syncWithRetry } from '../../../src/core/sync/retrySync';
+import { syncWithRetry } from '../../../src/core/sync/retrySync';
+import { isTransient } from '../../../src/core/sync/transientErrors';
 import { startPgServer, type PgServer } from '../../support/pgServer';
 import { buildStory, assertConvergedNothingLost, statuses } from '../../unit/reliability/faultWorld';
 import { openWorld, type World } from '../../unit/sync/world';
