@@ -17,7 +17,7 @@ import { assertConvergedNothingLost, noSleep } from './faultWorld';
  *
  *   SYNC_PROPERTY_RUNS=10000 npx mocha --no-config --node-option import=tsx test/unit/reliability/faultConvergence.test.ts
  */
-const RUNS = Number(process.env.SYNC_PROPERTY_RUNS ?? 12);
+const RUNS = Number(process.env.SYNC_PROPERTY_RUNS ?? 8);
 const SEED = process.env.SYNC_PROPERTY_SEED !== undefined ? Number(process.env.SYNC_PROPERTY_SEED) : undefined;
 const STRATEGIES: Strategy[] = ['last_writer_wins', 'first_writer_wins', 'hub_wins', 'replica_wins', 'higher_version_wins', 'field_merge'];
 
