@@ -3,7 +3,9 @@
  * exactly one reply, a result or an error. Everything here crosses by structured clone, so it must be plain data:
  * errors travel as `SerializedDbError` and are rebuilt as DbError on the host.
  */
+import type { PgTypeRow } from '../../core/query/pgTypes';
 import type { FieldInfo, QueryResult } from '../../core/sql';
+import type { SessionPage, SessionStart } from './sessionServer';
 
 /** What the worker needs to open its database. Sent once, as `workerData`. */
 export interface WorkerOpenData {
@@ -30,6 +32,14 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'cursorOpen'; readonly sql: string; readonly params: readonly unknown[] }
   | { readonly id: number; readonly op: 'cursorRead'; readonly cursor: number; readonly count: number }
   | { readonly id: number; readonly op: 'cursorClose'; readonly cursor: number }
+  /**
+   * The SQL playground's query session (sessionServer.ts): a statement whose rows are read page by page from an
+   * open portal. Any other request closes that portal first. Pages carry raw DataRow bytes, transferred.
+   */
+  | { readonly id: number; readonly op: 'sessionExecute'; readonly sql: string; readonly rows: number; readonly eager: boolean }
+  | { readonly id: number; readonly op: 'sessionFetch'; readonly statement: number; readonly rows: number }
+  | { readonly id: number; readonly op: 'sessionClose'; readonly statement: number }
+  | { readonly id: number; readonly op: 'sessionLookupTypes'; readonly oids: readonly number[] }
   /** Raw wire-protocol messages for the localhost server (src/db/serve); the reply is the raw response bytes. */
   | { readonly id: number; readonly op: 'protocolRaw'; readonly bytes: Uint8Array }
   | { readonly id: number; readonly op: 'close' };
@@ -41,6 +51,10 @@ export interface WorkerResults {
   cursorOpen: { readonly cursor: number; readonly fields: readonly FieldInfo[] };
   cursorRead: unknown[][];
   cursorClose: null;
+  sessionExecute: SessionStart;
+  sessionFetch: SessionPage;
+  sessionClose: null;
+  sessionLookupTypes: PgTypeRow[];
   protocolRaw: Uint8Array;
   close: null;
 }

@@ -23,6 +23,8 @@ import type { SerializedDbError, WorkerOpenData, WorkerReply, WorkerRequest, Wor
 import { deserializeError } from './wireErrors';
 import { resolveWorkerEntry } from './workerEntry';
 import { WorkerExitedError } from './workerExitedError';
+import { WorkerQuerySession, type SessionCall } from './workerQuerySession';
+import type { QuerySession } from '../../core/query/querySession';
 
 /** How long a polite close may take before the worker is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -165,6 +167,21 @@ export class WorkerSqlPort implements SqlPort {
         if (this.#state === 'open') await this.#mutex.runExclusive(() => this.#call({ op: 'cursorClose', cursor }));
       },
     };
+  }
+
+  /**
+   * The SQL playground's session on this database (found by src/db/query/openQuerySession.ts): rows in Postgres'
+   * text form, read page by page from a portal in the worker, never materialised. Each page takes the mutex on its
+   * own, so syncs and other statements run between pages; the worker closes the open portal before they do, and
+   * the session's next page then says its rows are gone (see sessionServer.ts).
+   */
+  async openQuerySession(): Promise<QuerySession> {
+    this.#checkCall('openQuerySession');
+    const call: SessionCall = async (req) => {
+      this.#checkCall('query session');
+      return this.#mutex.runExclusive(() => this.#call(req));
+    };
+    return new WorkerQuerySession(call);
   }
 
   /**

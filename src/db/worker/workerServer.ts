@@ -7,6 +7,7 @@ import type { PGlite, Results } from '@electric-sql/pglite';
 import { DbError } from '../../core/errors';
 import type { FieldInfo, QueryResult } from '../../core/sql';
 import type { WorkerReply, WorkerRequest } from './protocol';
+import { SessionServer } from './sessionServer';
 import { serializeError } from './wireErrors';
 
 /** The part of a MessagePort the server uses: easy to satisfy with parentPort. */
@@ -32,12 +33,15 @@ export class WorkerServer {
   readonly #cursors = new Map<number, HeldCursor>();
   #nextCursor = 1;
   #queue: Promise<void> = Promise.resolve();
+  readonly #session: SessionServer;
 
   constructor(
     private readonly db: PGlite,
     private readonly channel: ReplyChannel,
     private readonly onClosed: () => void,
-  ) {}
+  ) {
+    this.#session = new SessionServer(db);
+  }
 
   /** Queues one request; replies exactly once. */
   handle(req: WorkerRequest): void {
@@ -46,13 +50,16 @@ export class WorkerServer {
 
   async #answer(req: WorkerRequest): Promise<void> {
     let reply: WorkerReply;
+    let transfer: ArrayBuffer[] = [];
     try {
-      reply = { id: req.id, ok: true, result: await this.#run(req) };
+      const result = await this.#run(req);
+      reply = { id: req.id, ok: true, result };
+      transfer = pageBuffers(result);
     } catch (e) {
       reply = { id: req.id, ok: false, error: serializeError(e) };
     }
     try {
-      this.channel.postMessage(reply);
+      this.channel.postMessage(reply, transfer);
     } catch (e) {
       // a result that cannot be cloned (should not happen with PGlite's types) must still get a reply
       this.channel.postMessage({ id: req.id, ok: false, error: serializeError(e) });
@@ -61,7 +68,17 @@ export class WorkerServer {
   }
 
   async #run(req: WorkerRequest): Promise<unknown> {
+    // one connection: a query session's open portal (and its implicit transaction) ends before anything else runs
+    if (req.op !== 'cursorRead' && req.op !== 'cursorClose' && !req.op.startsWith('session')) await this.#session.evict();
     switch (req.op) {
+      case 'sessionExecute':
+        return this.#session.execute(req.sql, req.rows, req.eager);
+      case 'sessionFetch':
+        return this.#session.fetch(req.statement, req.rows);
+      case 'sessionClose':
+        return this.#session.close(req.statement).then(() => null);
+      case 'sessionLookupTypes':
+        return this.#session.lookupTypes(req.oids);
       case 'query':
         try {
           return toResult(await this.db.query(req.sql, req.params as unknown[]));
@@ -104,4 +121,11 @@ export class WorkerServer {
         return null;
     }
   }
+}
+
+/** The row pages in a session reply, moved to the host instead of copied. */
+function pageBuffers(result: unknown): ArrayBuffer[] {
+  const r = result as { data?: unknown; page?: { data?: unknown } } | null;
+  const data = r?.page?.data ?? r?.data;
+  return data instanceof Uint8Array && data.buffer instanceof ArrayBuffer ? [data.buffer] : [];
 }
