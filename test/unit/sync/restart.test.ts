@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openPglite } from '../../../src/db/pglitePort';
+import { copyTemplateInto } from '../../../src/db/dataDirTemplate';
 import { Playground } from '../../../src/core/sync/playground';
 import { SimulatedClock } from '../../../src/core/sync/clock';
 import type { SqlPort } from '../../../src/core/sql';
@@ -14,6 +15,8 @@ describe('sync engine: a playground survives a restart', function () {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('keeps queues, parked conflicts, rules, clocks, cursors and the timeline across close and open', async () => {
+    // copies of the template data directory: no initdb per database
+    for (const n of ['hub', 'A', 'B']) await copyTemplateInto(dir(n));
     let dbs: SqlPort[] = await Promise.all(['hub', 'A', 'B'].map((n) => openPglite({ dataDir: dir(n), relaxedDurability: true })));
     const clock = new SimulatedClock();
     let pg = await Playground.create({
