@@ -27,7 +27,7 @@ import type {
 import { STRATEGIES } from './types';
 import { Replica } from './replica';
 import { HUB_SCHEMA_SQL, REPLICA_SCHEMA_SQL, SYNC_FORMAT } from './schemaSql';
-import { discoverTables, hubCaptureSql, loadTables, orderTables, pkJson, registerTables, replicaCaptureSql, type TableEntry } from './tracking';
+import { discoverTables, hubCaptureSql, hubTriggerFunctionsSql, loadTables, orderTables, pkJson, registerTables, replicaCaptureSql, type TableEntry } from './tracking';
 import { qualified } from './ident';
 import { strategyFor, toTableRef, validateRules } from './rules';
 import { runSync } from './sync';
@@ -198,6 +198,10 @@ export class Playground extends Disposable {
       states.set(n, { online: row.online !== false, skewMs: Number(row.skew) });
     }
     const tables = await loadTables(options.hub);
+    // the current hub trigger bodies (they skip the engine's own writes, which record their versions themselves)
+    await options.hub.transaction(async (tx) => {
+      for (const t of tables) await tx.exec(hubTriggerFunctionsSql(t));
+    });
     const rules = (await options.hub.query<{ rule: ConflictRule }>('SELECT rule FROM _sync.rules ORDER BY ord')).rows.map((r) => r.rule);
     return new Playground(
       options.hub,

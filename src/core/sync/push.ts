@@ -14,7 +14,8 @@ import type { ConflictRule, ConflictType, OpKind, OpStatus, RowImage, Strategy }
 import type { UnnumberedEvent } from './events';
 import { decide, type ConflictFacts, type Decision } from './resolve';
 import { strategyFor } from './rules';
-import { applyWrites, fetchRowsSql, type Write } from './hubApply';
+import { applyWrites, fetchRowsSql } from './hubApply';
+import { applyOpWrites, type OpWrite } from './hubWrite';
 import type { TableEntry } from './tracking';
 import { qualified } from './ident';
 import { parseHlc } from './hlc';
@@ -123,8 +124,9 @@ export async function pushBatch(tx: Queryable, ctx: PushContext, batchNo: number
     depth.set(k, d + 1);
     (rounds[d] ??= []).push(op);
   }
+  const stage = await nestedWritesPossible(tx);
   for (const round of rounds) {
-    await pushRound(tx, ctx, tableById, round, results, events);
+    await pushRound(tx, ctx, tableById, round, results, events, stage);
   }
   return { results: ops.map((o) => results.get(o.opId)!), alreadyApplied: known.size, events };
 }
@@ -136,14 +138,19 @@ async function pushRound(
   ops: readonly PushOp[],
   results: Map<string, OpResult>,
   events: UnnumberedEvent[],
+  stage: boolean,
 ): Promise<void> {
   const staged = ops.map((o, i) => ({ table_id: o.tableId, pk: o.pk, op_id: o.opId, hlc: o.hlc, ord: i }));
-  await tx.query(
-    `INSERT INTO _sync.staged (table_id, pk, op_id, origin, hlc, ord)
-     SELECT x.table_id, x.pk, x.op_id, $2, x.hlc, x.ord
-     FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, op_id text, hlc text, ord int)`,
-    [JSON.stringify(staged), ctx.replica],
-  );
+  // when a write can cause others (a cascade, a user trigger), the hub triggers record every write and learn
+  // from `_sync.staged` which op made it; otherwise the engine's writes record their own versions (hubWrite.ts)
+  if (stage) {
+    await tx.query(
+      `INSERT INTO _sync.staged (table_id, pk, op_id, origin, hlc, ord)
+       SELECT x.table_id, x.pk, x.op_id, $2, x.hlc, x.ord
+       FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, op_id text, hlc text, ord int)`,
+      [JSON.stringify(staged), ctx.replica],
+    );
+  }
   const state = await tx.query<RowState & { ord: number }>(
     `SELECT x.ord, v.version, v.origin, v.chain_base, v.hlc, v.deleted, v.col_hlc
      FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, ord int)
@@ -193,16 +200,18 @@ async function pushRound(
   }
 
   // writes: clean ops as they are, conflicts as decided
-  const writes: (Write & { tableId: number })[] = [];
+  const writes: OpWrite[] = [];
   ops.forEach((op, i) => {
     const d = decisions.get(i);
-    if (!d) {
-      writes.push({ i, tableId: op.tableId, action: op.kind === 'delete' ? 'delete' : 'upsert', pk: op.pk, row: op.after });
-    } else if (d.decision.action !== 'none') {
-      writes.push({ i, tableId: op.tableId, action: d.decision.action, pk: op.pk, row: d.decision.row });
-    }
+    const w = { i, tableId: op.tableId, pk: op.pk, opId: op.opId, hlc: op.hlc };
+    if (!d) writes.push({ ...w, action: op.kind === 'delete' ? 'delete' : 'upsert', row: op.after });
+    else if (d.decision.action !== 'none') writes.push({ ...w, action: d.decision.action, row: d.decision.row });
   });
-  const failures = new Map((await applyWrites(tx, ctx.tables, writes)).map((f) => [f.i, f.error]));
+  // the hub triggers record what the writes cause; without such side effects the writes record themselves
+  const written = stage
+    ? { versions: new Map<number, number>(), failures: await applyWrites(tx, ctx.tables, writes) }
+    : await applyOpWrites(tx, ctx.tables, ctx.replica, writes);
+  const failures = new Map(written.failures.map((f) => [f.i, f.error]));
 
   // a unique key refused a clean write: that is insert_exists / update_exists, resolved by its rule
   for (const [i, err] of failures) {
@@ -294,12 +303,17 @@ async function pushRound(
   }
 
   // versions after the round, for the events
-  const versions = await tx.query<{ ord: number; version: string }>(
-    `SELECT x.ord, v.version FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, ord int)
-     JOIN _sync.row_version v ON v.table_id = x.table_id AND v.pk = x.pk`,
-    [JSON.stringify(staged)],
-  );
-  const versionOf = new Map(versions.rows.map((r) => [r.ord, Number(r.version)]));
+  // (the writes returned theirs; an applied op that changed nothing keeps the row's version)
+  const versionOf = written.versions;
+  const unchanged = staged.filter((x) => status.get(x.ord)!.status === 'applied' && !versionOf.has(x.ord));
+  if (unchanged.length) {
+    const versions = await tx.query<{ ord: number; version: string }>(
+      `SELECT x.ord, v.version FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, ord int)
+       JOIN _sync.row_version v ON v.table_id = x.table_id AND v.pk = x.pk`,
+      [JSON.stringify(unchanged)],
+    );
+    for (const r of versions.rows) versionOf.set(r.ord, Number(r.version));
+  }
 
   // the hub remembers every op it processed (not the ones to retry), so a re-send is never applied twice
   const processed = ops
@@ -318,7 +332,7 @@ async function pushRound(
     );
   }
   await refreshRows(tx, ctx, tableById, refresh.map((i) => ({ i, tableId: ops[i]!.tableId, pk: ops[i]!.pk })));
-  await tx.query('DELETE FROM _sync.staged');
+  if (stage) await tx.query('DELETE FROM _sync.staged');
 
   // events, in op order
   ops.forEach((op, i) => {
@@ -344,6 +358,27 @@ async function pushRound(
     }
     results.set(op.opId, st);
   });
+}
+
+/**
+ * True when a write to a tracked hub table can cause other writes (a cascading foreign key, a user trigger).
+ * Their hub triggers fire with the statement's own (same transition tables, same trigger depth: PostgreSQL
+ * queues a cascade's triggers with the outer statement's), so only the triggers can tell the rows apart.
+ */
+async function nestedWritesPossible(tx: Queryable): Promise<boolean> {
+  const r = await tx.query<{ nested: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM _sync.tables s
+       JOIN pg_namespace n ON n.nspname = s.schema_name
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.table_name
+       JOIN pg_trigger g ON g.tgrelid = c.oid
+       JOIN pg_proc p ON p.oid = g.tgfoid
+       WHERE g.tgname::text NOT LIKE '\\_sync\\_%'
+         AND p.proname::text NOT IN ('RI_FKey_check_ins', 'RI_FKey_check_upd', 'RI_FKey_noaction_del',
+                                     'RI_FKey_noaction_upd', 'RI_FKey_restrict_del', 'RI_FKey_restrict_upd')
+     ) AS nested`,
+  );
+  return r.rows[0]?.nested === true;
 }
 
 async function fetchRows(

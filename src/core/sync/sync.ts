@@ -65,21 +65,22 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
   if (d.direction !== 'pull') {
     let lastSeq = 0;
     for (let batchNo = 1; ; batchNo++) {
+      // choose the batch and mark it sent in one statement (RETURNING order is not promised: sorted below)
       const batch = await r.db.query<OpRow>(
-        `SELECT o.seq, o.table_id, o.pk, o.kind, o.before, o.after, o.base_version, o.hlc, o.retries,
+        `WITH b AS (SELECT seq FROM _sync.oplog WHERE status IN ('pending', 'sent') AND seq > $1 ORDER BY seq LIMIT $2)
+         UPDATE _sync.oplog o SET status = 'sent' FROM b WHERE o.seq = b.seq
+         RETURNING o.seq, o.table_id, o.pk, o.kind, o.before, o.after, o.base_version, o.hlc, o.retries,
            o.base_version + (SELECT count(*) FROM _sync.oplog p WHERE p.table_id = o.table_id AND p.pk = o.pk
-                               AND p.base_version = o.base_version AND p.seq <= o.seq) AS claim
-         FROM _sync.oplog o WHERE o.status IN ('pending', 'sent') AND o.seq > $1 ORDER BY o.seq LIMIT $2`,
+                               AND p.base_version = o.base_version AND p.seq <= o.seq) AS claim`,
         [lastSeq, d.batchSize],
       );
       if (!batch.rows.length) break;
+      batch.rows.sort((x, y) => Number(x.seq) - Number(y.seq));
       lastSeq = Number(batch.rows[batch.rows.length - 1]!.seq);
       const ops: PushOp[] = batch.rows.map((x) => ({
         opId: `${r.name}:${x.seq}`, tableId: x.table_id, pk: x.pk, kind: x.kind, before: x.before, after: x.after,
         baseVersion: Number(x.base_version), hlc: x.hlc, claim: Number(x.claim), retries: x.retries,
       }));
-      const seqs = batch.rows.map((x) => Number(x.seq));
-      await r.db.query(`UPDATE _sync.oplog SET status = 'sent' WHERE seq = ANY($1::bigint[])`, [seqs]);
       let results: OpResult[];
       let events: TimelineEvent[];
       let batchFailed = false;
@@ -158,12 +159,20 @@ function count(t: { applied: number; discarded: number; rejected: number; failed
 
 async function recordResults(db: SqlPort, replica: string, results: readonly OpResult[]): Promise<void> {
   const prefix = `${replica}:`;
-  await db.query(
-    `UPDATE _sync.oplog o SET status = x.status, retries = x.retries, error = x.error, error_code = x.error_code
-     FROM jsonb_to_recordset($1::jsonb) x(seq bigint, status text, retries int, error text, error_code text)
-     WHERE o.seq = x.seq`,
-    [JSON.stringify(results.map((x) => ({ seq: Number(x.opId.slice(prefix.length)), status: x.status, retries: x.retries, error: x.error, error_code: x.errorCode })))],
-  );
+  // results come in few distinct kinds (mostly "applied", no error): one UPDATE per kind, keyed by seq
+  const groups = new Map<string, { r: OpResult; seqs: number[] }>();
+  for (const x of results) {
+    const k = JSON.stringify([x.status, x.retries, x.error, x.errorCode]);
+    const g = groups.get(k) ?? { r: x, seqs: [] };
+    g.seqs.push(Number(x.opId.slice(prefix.length)));
+    groups.set(k, g);
+  }
+  for (const { r, seqs } of groups.values()) {
+    await db.query(
+      `UPDATE _sync.oplog SET status = $2, retries = $3, error = $4, error_code = $5 WHERE seq = ANY($1::bigint[])`,
+      [seqs, r.status, r.retries, r.error, r.errorCode],
+    );
+  }
 }
 
 /** Parked ops a person resolved at the hub since: take their new status. */

@@ -145,29 +145,42 @@ ${triggers(t, 'cap')}`;
 
 /** Hub triggers: every write (by sync, by a person, by a cascade) gets a version, HLCs and a change log entry. */
 export function hubCaptureSql(t: TableEntry): string {
+  return `${hubTriggerFunctionsSql(t)}
+${triggers(t, 'hub')}`;
+}
+
+/**
+ * The hub trigger functions, replaceable (`open()` re-installs them, so a hub made by an older engine gets the
+ * current bodies). A statement the engine writes itself (hubWrite.ts) records its own versions, so these return
+ * at once; the engine writes that way only when no cascade or user trigger can add other writes (push.ts).
+ */
+export function hubTriggerFunctionsSql(t: TableEntry): string {
+  const skip = `IF current_setting('sync.engine_write', true) = 'on' THEN RETURN NULL; END IF;`;
   const agg = (src: string) =>
     `(SELECT jsonb_agg(jsonb_build_object('pk', w.pk, 'before', w.before, 'after', w.after)) FROM ${src})`;
   return `
-CREATE FUNCTION ${fnName(t, 'hub', 'ins')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
+CREATE OR REPLACE FUNCTION ${fnName(t, 'hub', 'ins')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
+  ${skip}
   IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
   PERFORM _sync.hub_record(${t.id},
     ${agg(`(SELECT ${pkJson(t, 'n')} AS pk, NULL::jsonb AS before, to_jsonb(n.*) AS after FROM sync_new n) w`)});
   RETURN NULL;
 END $sync_fn$;
-CREATE FUNCTION ${fnName(t, 'hub', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ DECLARE ws jsonb; BEGIN
+CREATE OR REPLACE FUNCTION ${fnName(t, 'hub', 'upd')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ DECLARE ws jsonb; BEGIN
+  ${skip}
   IF NOT EXISTS (SELECT 1 FROM sync_new) THEN RETURN NULL; END IF;
   WITH ${updatePairs(t)}
   SELECT jsonb_agg(jsonb_build_object('pk', w.pk, 'before', w.before, 'after', w.after)) INTO ws FROM w;
   IF ws IS NOT NULL THEN PERFORM _sync.hub_record(${t.id}, ws); END IF;
   RETURN NULL;
 END $sync_fn$;
-CREATE FUNCTION ${fnName(t, 'hub', 'del')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
+CREATE OR REPLACE FUNCTION ${fnName(t, 'hub', 'del')}() RETURNS trigger ${FN_OPTS} AS $sync_fn$ BEGIN
+  ${skip}
   IF NOT EXISTS (SELECT 1 FROM sync_old) THEN RETURN NULL; END IF;
   PERFORM _sync.hub_record(${t.id},
     ${agg(`(SELECT ${pkJson(t, 'o')} AS pk, to_jsonb(o.*) AS before, NULL::jsonb AS after FROM sync_old o) w`)});
   RETURN NULL;
-END $sync_fn$;
-${triggers(t, 'hub')}`;
+END $sync_fn$;`;
 }
 
 /** Registers tables in `_sync.tables` (ids as given). */

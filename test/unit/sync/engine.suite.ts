@@ -182,6 +182,29 @@ export function defineEngineSuite(label: string, openHub?: () => Promise<SqlPort
       assert.deepEqual(await rows(w.a, 'SELECT id FROM entry ORDER BY id'), [{ id: 3 }]);
     });
 
+    it('records what an op causes at the hub (a cascading delete) as hub writes, so other replicas converge', async () => {
+      const schema = `CREATE TABLE list (id int PRIMARY KEY, name text);
+        CREATE TABLE entry (id int PRIMARY KEY, list_id int REFERENCES list ON DELETE CASCADE, qty int)`;
+      const { pg } = await playground(w, schema, { seed: `INSERT INTO list VALUES (1, 'l1'), (2, 'l2'); INSERT INTO entry VALUES (1, 1, 1)` });
+      await pg.replica('B').exec('INSERT INTO entry VALUES (2, 1, 2), (3, 2, 3)');
+      await pg.syncToEnd('B');
+      await pg.replica('A').exec('DELETE FROM list WHERE id = 1'); // A never saw entry 2: the hub's cascade removes it
+      await pg.syncToEnd('A');
+      await pg.syncToEnd('B');
+      for (const db of [w.hub, w.a, w.b]) {
+        assert.deepEqual(await rows(db, 'SELECT id FROM entry ORDER BY id'), [{ id: 3 }]);
+        assert.deepEqual(await rows(db, 'SELECT id FROM list ORDER BY id'), [{ id: 2 }]);
+      }
+      assert.deepEqual(
+        await rows(w.hub, `SELECT c.kind, c.origin, c.op_id IS NULL AS by_hub FROM _sync.changes c JOIN _sync.tables t ON t.id = c.table_id
+          WHERE t.table_name = 'entry' AND c.pk = '{"id": 2}' ORDER BY c.seq`),
+        [{ kind: 'insert', origin: 'B', by_hub: false }, { kind: 'delete', origin: 'hub', by_hub: true }],
+      );
+      assert.deepEqual((await pg.replica('A').ops()).map((o) => [o.table.name, o.kind, o.status]), [
+        ['list', 'delete', 'applied'], ['entry', 'delete', 'applied'],
+      ]);
+    });
+
     it('higher_version_wins counts the local changes made since the base version', async () => {
       const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED, rules: [{ strategy: 'higher_version_wins' }] });
       await pg.replica('B').exec(`UPDATE todo SET title = 'B'`);
