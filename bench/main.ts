@@ -17,8 +17,9 @@ import * as startup from './startup.bench';
 import * as apply from './apply.bench';
 import * as capture from './capture.bench';
 import * as sync from './sync.bench';
+import * as syncEngine from './syncEngine.bench';
 
-const SUITES: BenchSuite[] = [startup, apply, capture, sync];
+const SUITES: BenchSuite[] = [startup, apply, capture, sync, syncEngine];
 
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);
