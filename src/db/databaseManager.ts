@@ -8,14 +8,20 @@
  * - Idle close: a database unused for `idleCloseMs` (no statement, transaction or cursor in flight) stops its
  *   worker and frees its memory (~100-230 MB each); the next statement reopens it (~0.5 s).
  * - One owner per folder: the manager goes through openPgliteWorker, which locks each folder.
+ * - Spares (optional, `spares`): after `prewarm()`, a few blank databases wait started in their workers, and a
+ *   new database claims one instead of copying the template and starting PGlite (see sparePool.ts).
  */
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ClosedError, InvalidInputError } from '../core/errors';
 import type { IDisposable } from '../core/dispose';
 import type { QueryResult, Queryable, Row, RowCursor, SqlPort } from '../core/sql';
+import { lockDataDir } from './dataDirLock';
+import { isDataDir } from './dataDirTemplate';
+import { SparePool } from './sparePool';
 import { openPgliteWorker } from './worker/openPgliteWorker';
 import type { WorkerSqlPort } from './worker/workerPort';
+import type { DataDirLock } from './dataDirLock';
 
 /**
  * PostgreSQL's default buffer pool (128 MB) is most of a PGlite instance's resident memory; playground databases
@@ -32,16 +38,48 @@ export interface DatabaseManagerOptions {
   readonly relaxedDurability?: boolean;
   /** PostgreSQL settings for every database; default PLAYGROUND_SETTINGS. */
   readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * How many blank databases to keep started for new databases to claim, once `prewarm()` was called (0 to 3,
+   * default 0). Each waiting spare holds ~100 MB, so start them when databases are about to be made (the first
+   * playground or SQL run), never at extension activation.
+   */
+  readonly spares?: number;
 }
+
+/** After a claim, the pool is refilled this much later, so the refill does not compete with the new databases. */
+const REFILL_DELAY_MS = 5_000;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 /** Owns the playground's databases. Dispose (or `closeAll`) to stop every worker. */
 export class DatabaseManager implements IDisposable {
   readonly #databases = new Map<string, ManagedDatabase>();
+  readonly #spares: SparePool | undefined;
+  #refill: NodeJS.Timeout | undefined;
   #disposed = false;
 
-  constructor(readonly options: DatabaseManagerOptions) {}
+  constructor(readonly options: DatabaseManagerOptions) {
+    if (options.spares) {
+      this.#spares = new SparePool({
+        // under the root: the same filesystem as the databases, so a claim is a rename; not a database name (NAME)
+        folder: path.join(options.root, '.spares'),
+        size: options.spares,
+        settings: options.settings ?? PLAYGROUND_SETTINGS,
+        ...(options.relaxedDurability !== undefined ? { relaxedDurability: options.relaxedDurability } : {}),
+      });
+    }
+  }
+
+  /** Starts the spare databases (see `spares`) in the background; resolves when they are ready. */
+  prewarm(): Promise<void> {
+    if (this.#disposed || !this.#spares) return Promise.resolve();
+    return this.#spares.fill();
+  }
+
+  /** Spare databases ready to be claimed now. */
+  get sparesReady(): number {
+    return this.#spares?.available ?? 0;
+  }
 
   /**
    * The database called `name` (a folder under the root, made from the template on first open). Starts nothing:
@@ -57,7 +95,10 @@ export class DatabaseManager implements IDisposable {
     }
     let db = this.#databases.get(name);
     if (!db) {
-      db = new ManagedDatabase(name, path.join(this.options.root, name), this.options, () => this.#databases.delete(name));
+      db = new ManagedDatabase(name, path.join(this.options.root, name), this.options, () => this.#databases.delete(name), {
+        available: () => this.sparesReady,
+        claim: (lock) => this.#claimSpare(lock),
+      });
       this.#databases.set(name, db);
     }
     return db;
@@ -82,10 +123,22 @@ export class DatabaseManager implements IDisposable {
     await rm(db.dataDir, { recursive: true, force: true });
   }
 
-  /** Stops every worker and frees every folder. */
+  /** Stops every worker (spares included) and frees every folder. */
   async closeAll(): Promise<void> {
     this.#disposed = true;
+    clearTimeout(this.#refill);
     await Promise.all([...this.#databases.values()].map((d) => d.close()));
+    await this.#spares?.close();
+  }
+
+  async #claimSpare(lock: DataDirLock): Promise<WorkerSqlPort | undefined> {
+    const port = await this.#spares?.claim(lock);
+    if (port && !this.#disposed) {
+      clearTimeout(this.#refill);
+      this.#refill = setTimeout(() => void this.prewarm(), REFILL_DELAY_MS);
+      this.#refill.unref();
+    }
+    return port;
   }
 
   dispose(): void {
@@ -112,6 +165,11 @@ export class ManagedDatabase implements SqlPort {
     readonly dataDir: string,
     private readonly options: DatabaseManagerOptions,
     private readonly onClosed: () => void,
+    /** Started spares for a new folder; without one, the template is copied and PGlite started. */
+    private readonly spares?: {
+      available(): number;
+      claim(lock: DataDirLock): Promise<WorkerSqlPort | undefined>;
+    },
   ) {}
 
   /** True while its worker runs. */
@@ -210,12 +268,7 @@ export class ManagedDatabase implements SqlPort {
     // the folder is free only once a stopping worker has stopped
     await this.#suspending;
     if (this.#port?.isOpen) return this.#port;
-    this.#opening ??= openPgliteWorker({
-      dataDir: this.dataDir,
-      purpose: `database "${this.name}"`,
-      settings: this.options.settings ?? PLAYGROUND_SETTINGS,
-      ...(this.options.relaxedDurability !== undefined ? { relaxedDurability: this.options.relaxedDurability } : {}),
-    }).then(
+    this.#opening ??= this.#start().then(
       (port) => {
         this.#port = port;
         this.#opening = undefined;
@@ -229,6 +282,28 @@ export class ManagedDatabase implements SqlPort {
       },
     );
     return this.#opening;
+  }
+
+  async #start(): Promise<WorkerSqlPort> {
+    const purpose = `database "${this.name}"`;
+    // only a new database can be a spare; an existing folder is reopened as it is
+    if (this.spares?.available() && !isDataDir(this.dataDir)) {
+      const lock = lockDataDir(this.dataDir, purpose);
+      let port: WorkerSqlPort | undefined;
+      try {
+        port = await this.spares.claim(lock);
+      } finally {
+        // no spare: free the folder for openPgliteWorker, which locks it again and copies the template
+        if (!port) lock.release();
+      }
+      if (port) return port;
+    }
+    return openPgliteWorker({
+      dataDir: this.dataDir,
+      purpose,
+      settings: this.options.settings ?? PLAYGROUND_SETTINGS,
+      ...(this.options.relaxedDurability !== undefined ? { relaxedDurability: this.options.relaxedDurability } : {}),
+    });
   }
 
   #armIdle(): void {
