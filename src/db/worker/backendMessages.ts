@@ -31,8 +31,6 @@ export interface ScannedResponse {
   /** The portal stopped at the row limit and can continue. */
   suspended: boolean;
   error: BackendError | undefined;
-  /** The statement is a COPY … FROM STDIN waiting for data. */
-  copyIn: boolean;
 }
 
 const ERROR_FIELDS: Record<string, keyof BackendError> = {
@@ -52,7 +50,7 @@ const utf8 = new TextDecoder();
 /** Walks every message of `buf`. */
 export function scanResponse(buf: Uint8Array): ScannedResponse {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: ScannedResponse = { fields: undefined, rows: new Uint8Array(0), rowCount: 0, commandTag: undefined, suspended: false, error: undefined, copyIn: false };
+  const out: ScannedResponse = { fields: undefined, rows: new Uint8Array(0), rowCount: 0, commandTag: undefined, suspended: false, error: undefined };
   const runs: [number, number][] = []; // [start, end) of consecutive DataRows
   let p = 0;
   while (p + 5 <= buf.length) {
@@ -81,9 +79,6 @@ export function scanResponse(buf: Uint8Array): ScannedResponse {
         break;
       case 0x45: // E ErrorResponse
         out.error = errorFields(buf, p + 5, end);
-        break;
-      case 0x47: // G CopyInResponse
-        out.copyIn = true;
         break;
       default: // notices, parameter status, CopyData of COPY TO STDOUT, completions: not shown as rows
         break;

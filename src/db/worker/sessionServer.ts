@@ -23,6 +23,12 @@ const PORTAL = 'sp_rows';
 const LOOKUP_TYPES =
   'SELECT oid::int, typname::text, typelem::int, typcategory::text FROM pg_type WHERE oid = ANY($1::oid[])';
 
+/**
+ * PGlite reads COPY data from the same input as the protocol messages: with none there, its backend hits end of
+ * input and the whole database exits. Refused before it is sent.
+ */
+const COPY_FROM_STDIN = /^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*copy\b[\s\S]*\bfrom\s+stdin\b/i;
+
 /** A page of rows as it crosses to the host: raw DataRow messages, transferred. */
 export interface SessionPage {
   readonly data: Uint8Array;
@@ -57,6 +63,9 @@ export class SessionServer {
 
   /** Starts `sql`, answering with its fields and up to `rows` rows. `eager`: run it to the end now (writes). */
   async execute(sql: string, rows: number, eager: boolean): Promise<SessionStart> {
+    if (COPY_FROM_STDIN.test(sql)) {
+      throw new DbError('COPY … FROM STDIN cannot be used here: there is no client to send the data. Use INSERT, or COPY … FROM a file.', sql, undefined, { code: '0A000' });
+    }
     await this.evict();
     this.#held = undefined; // one statement at a time: a previous statement's buffered rows go too
     const statement = this.#next++;
@@ -133,17 +142,9 @@ export class SessionServer {
 
   /**
    * After a statement's Execute: a finished statement's portal is closed and its transaction ended; an error
-   * ends it too (and is thrown); a COPY … FROM STDIN is refused, since there is no data to send it.
+   * ends it too (and is thrown).
    */
   async #settle(r: ScannedResponse, sql: string | undefined): Promise<void> {
-    if (r.copyIn) {
-      const failed = await this.#send(
-        serialize.copyFail('COPY … FROM STDIN cannot be used here: there is no client to send the data. Use INSERT, or COPY FROM a file.'),
-        serialize.sync(),
-      );
-      this.#held = undefined;
-      throw backendError(failed, sql);
-    }
     if (r.error) {
       this.#held = undefined;
       await this.#send(serialize.sync());
