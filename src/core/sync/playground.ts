@@ -34,6 +34,8 @@ import { runSync } from './sync';
 import { applyPulled, hasChanges, readChanges } from './pull';
 import { appendEvents, readTimeline } from './timeline';
 import { previewResolution, readConflicts, resolveManually } from './conflicts';
+import { discardOp, flushRefreshRequests, type DiscardOutcome } from './discard';
+import { installReplica, recordSchema, unregisterReplica, type NewReplica } from './addReplica';
 
 /** One replica to create. */
 export interface ReplicaSpec {
@@ -237,6 +239,7 @@ export class Playground extends Disposable {
     await this.#touchHubClock();
     const added = await this.hub.transaction(async (tx) => {
       await tx.exec(sql);
+      await recordSchema(tx, sql);
       const found = (await discoverTables(tx)).filter((t) => !this.#tables.some((x) => x.schema === t.schema && x.name === t.name));
       const entries = orderTables(found).map((t, i) => ({ ...t, id: this.#tables.length + i + 1 }));
       await registerTables(tx, entries);
@@ -323,6 +326,8 @@ export class Playground extends Disposable {
     this.#running.add(replica);
     try {
       await this.#touchHubClock();
+      // rows a person discarded ops of while offline: the hub sends them back with this sync's pull (discard.ts)
+      if (r.online) await flushRefreshRequests(this.hub, r, this.#tables);
       return yield* runSync({
         hub: this.hub, replica: r, tables: this.#tables, rules: this.#rules, defaultStrategy: this.settings.defaultStrategy,
         maxRetries: this.settings.maxRetries, batchSize: options.batchSize ?? this.settings.batchSize, now: () => this.clock.now(),
@@ -392,6 +397,37 @@ export class Playground extends Disposable {
   /** Op ids the hub has processed (applied, discarded, rejected or parked), in processing order. */
   async processedOpIds(): Promise<readonly string[]> {
     return (await this.hub.query<{ op_id: string }>('SELECT op_id FROM _sync.applied_ops ORDER BY ord')).rows.map((r) => r.op_id);
+  }
+
+  /**
+   * Discards a `pending` or `failed` op of a replica: it is never pushed, and the replica's row goes back to what
+   * it was before the op now, and to the hub's row on its next sync (discard.ts). Refused while that replica
+   * syncs, and while later ops on the same row are queued (discard those first).
+   */
+  async discard(replica: string, opId: string): Promise<DiscardOutcome> {
+    const r = this.replica(replica);
+    if (this.#running.has(replica)) throw new InvalidInputError(`A sync of replica ${replica} is running: discard after it ends.`, 'replica');
+    return discardOp({ hub: this.hub, replica: r, tables: this.#tables, at: this.#at() }, opId);
+  }
+
+  /**
+   * Adds a replica to this live playground: a copy of the hub's tracked tables and rows, registered at the hub
+   * with a cursor at its latest change (addReplica.ts). `schema` defaults to the DDL `applySchema` ran.
+   */
+  async addReplica(spec: NewReplica): Promise<Replica> {
+    await this.#touchHubClock();
+    await installReplica({ hub: this.hub, tables: this.#tables, existing: this.#replicas.map((x) => x.name), nowMs: this.clock.now() }, spec);
+    const r = new Replica(spec.name, spec.db, this.clock, () => this.#tables, { online: true, skewMs: Math.trunc(spec.clockSkewMs ?? 0) });
+    this.#replicas.push(r);
+    return r;
+  }
+
+  /** Removes a replica: unregistered at the hub, its queued ops lost. Its database is the caller's to close. */
+  async removeReplica(name: string): Promise<void> {
+    const r = this.replica(name);
+    if (this.#running.has(name)) throw new InvalidInputError(`A sync of replica ${name} is running: remove it after the sync ends.`, 'replica');
+    await unregisterReplica(this.hub, name);
+    this.#replicas.splice(this.#replicas.indexOf(r), 1);
   }
 
   #at(): string {
