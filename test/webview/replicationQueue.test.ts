@@ -13,6 +13,8 @@ describe('webview: queue inspector', function () {
   let browser: Browser;
   let panel: PanelPage;
   let calls: string[];
+  /** What the host answers to a discard (the real host asks the engine, which may refuse). */
+  let discardReply: (opId: string) => boolean;
 
   before(async () => {
     browser = await Browser.launch();
@@ -23,8 +25,9 @@ describe('webview: queue inspector', function () {
   async function open(theme: ThemeKind = 'dark') {
     panel = await browser.openPanel({ panel: 'queue', protocol: queueProtocol, theme });
     calls = [];
+    discardReply = () => false;
     panel.host.handle(retryOpRequest, (p) => void calls.push(`retry ${p.opId}`));
-    panel.host.handle(discardOpRequest, (p) => (calls.push(`discard ${p.opId}`), false));
+    panel.host.handle(discardOpRequest, (p) => (calls.push(`discard ${p.opId}`), discardReply(p.opId)));
     panel.host.handle(selectReplicaRequest, (p) => void calls.push(`replica ${p.replica}`));
     await panel.waitForReady();
     panel.host.notify(queueSnapshotNotification, queueSnapshot());
@@ -96,5 +99,21 @@ describe('webview: queue inspector', function () {
     await panel.settle();
     assert.equal(await p.locator('tr.op.selected td:nth-child(2)').innerText(), 'shop1:3');
     assert.match(await p.locator('.op-detail h1').innerText(), /shop1:3/);
+  });
+  it('can discard a failed op too, and shows the engine refusal as an error', async () => {
+    const p = await open();
+    discardReply = (opId) => {
+      throw new Error(`Discard the later op on this row first (shop1:5): it was written on top of ${opId}.`);
+    };
+    await p.locator('tr.op', { hasText: 'shop1:3' }).click();
+    await panel.settle();
+    assert.equal(await p.locator('vscode-button.discard').getAttribute('disabled'), '', 'a rejected op was decided by the hub: no discard');
+    await p.locator('tr.op', { hasText: 'shop1:4' }).click();
+    await panel.settle();
+    assert.equal(await p.locator('vscode-button.discard').getAttribute('disabled'), null, 'a failed op never reached the hub');
+    await p.locator('vscode-button.discard').click();
+    await waitFor(() => calls.length === 1, 'the request');
+    await panel.settle();
+    assert.match(await p.locator('.error-bar').innerText(), /Discard the later op on this row first \(shop1:5\)/);
   });
 });

@@ -158,6 +158,8 @@ export class QueueApp {
   #detail(o: OpView): HTMLElement {
     const cols = [...new Set([...Object.keys(o.before ?? {}), ...Object.keys(o.after ?? {})])];
     const canRetry = o.status === 'failed' || o.status === 'rejected';
+    // the engine discards ops that have not reached the hub: pending, or failed (gave up trying)
+    const canDiscard = o.status === 'pending' || o.status === 'failed';
     return h(
       'div',
       null,
@@ -178,7 +180,7 @@ export class QueueApp {
         'div',
         { class: 'actions' },
         h('vscode-button', { class: 'retry', 'data-key': 'retry', icon: 'refresh', disabled: !canRetry, title: canRetry ? 'Put it back to pending; the next sync pushes it again' : 'Only failed or rejected operations can be retried', onclick: () => this.#send(() => this.client.request(retryOpRequest, { opId: o.opId })) }, 'Retry'),
-        h('vscode-button', { class: 'discard', 'data-key': 'discard', icon: 'trash', secondary: true, disabled: o.status !== 'pending', title: o.status === 'pending' ? 'Drop this operation (asks first)' : 'Only pending operations can be discarded', onclick: () => this.#send(() => this.client.request(discardOpRequest, { opId: o.opId })) }, 'Discard…'),
+        h('vscode-button', { class: 'discard', 'data-key': 'discard', icon: 'trash', secondary: true, disabled: !canDiscard, title: canDiscard ? 'Drop this operation and put its row back to what the hub has (asks first)' : 'Only pending or failed operations can be discarded', onclick: () => this.#send(() => this.client.request(discardOpRequest, { opId: o.opId })) }, 'Discard…'),
       ),
       h(
         'table',

@@ -8,8 +8,12 @@ import { SIMULATION_START_MS, SimulatedClock } from '../sync/clock';
 import type { SyncEvent, SyncSummary, TimelineEvent } from '../sync/events';
 import { Playground, type TimelineQuery } from '../sync/playground';
 import type { ConflictRecord, ManualChoice, Op, ResolutionPreview, Strategy } from '../sync/types';
+import type { DiscardOutcome } from '../sync/discard';
+import { displayName } from '../sync/ident';
+import { stepRules } from '../scenario/scenarioRules';
+import { runSyncStep } from '../scenario/syncStep';
 import { buildSnapshot, type PlaygroundSnapshot } from './playgroundSnapshot';
-import { engineRules, type PlaygroundSetup } from './playgroundSetup';
+import type { PlaygroundSetup } from './playgroundSetup';
 import { SyncStepper, type StepState } from './syncStepper';
 
 /** Where a playground's databases come from. The vscode layer composes it from src/db (the core imports no driver). */
@@ -46,16 +50,23 @@ export class PlaygroundSession extends Disposable {
   readonly #steps: ScenarioStep[];
   #stepper: SyncStepper | undefined;
   #closed = false;
+  readonly #databases: SqlPort[];
+  /** Custom function SQL run on the hub already (setup rules, rules steps): a repeated rule does not re-create it. */
+  readonly #installed: Set<string>;
 
   private constructor(
     readonly playground: Playground,
     setup: PlaygroundSetup,
     steps: readonly ScenarioStep[],
-    private readonly databases: readonly SqlPort[],
+    databases: readonly SqlPort[],
+    private readonly dbs: PlaygroundDatabases,
   ) {
     super();
     this.#setup = setup;
     this.#steps = [...steps];
+    this.#databases = [...databases];
+    const fns = [...setup.rules, ...steps.flatMap((st) => (st.kind === 'rules' ? st.rules : []))].flatMap((r) => (r.function !== undefined ? [r.function] : []));
+    this.#installed = new Set(fns);
   }
 
   /** A new playground on fresh databases (opened in parallel): schema, rules, then seed. */
@@ -74,9 +85,9 @@ export class PlaygroundSession extends Disposable {
         clock: new SimulatedClock(SIMULATION_START_MS),
       });
       if (setup.schema.trim()) await playground.applySchema(setup.schema);
-      await playground.setRules(await engineRules(setup.rules, hub));
+      await playground.setRules(await stepRules(setup.rules, hub, new Set(), new Set(playground.tables().map((t) => displayName(t)))));
       if (setup.seed.trim()) await playground.seed(setup.seed);
-      return new PlaygroundSession(playground, setup, [], ports);
+      return new PlaygroundSession(playground, setup, [], ports, dbs);
     } catch (e) {
       await Promise.allSettled(ports.map((p) => p.close()));
       throw e;
@@ -95,7 +106,7 @@ export class PlaygroundSession extends Disposable {
       const replicas = Object.fromEntries(recording.replicas.map((r, i) => [r.name, replicaDbs[i]!]));
       const playground = await Playground.open({ hub, replicas });
       const { steps, ...setup } = recording;
-      return new PlaygroundSession(playground, setup, steps, ports);
+      return new PlaygroundSession(playground, setup, steps, ports, dbs);
     } catch (e) {
       await Promise.allSettled(ports.map((p) => p.close()));
       throw e;
@@ -126,6 +137,12 @@ export class PlaygroundSession extends Disposable {
     return this.#setup;
   }
 
+  /** The rules in force: the last `rules` step's, or the setup's. */
+  get rules(): readonly ScenarioRule[] {
+    const last = [...this.#steps].reverse().find((st) => st.kind === 'rules');
+    return last?.kind === 'rules' ? last.rules : this.#setup.rules;
+  }
+
   /** Setup plus the steps taken so far: `exportScenario(session.recording())` reproduces this playground. */
   recording(): PlaygroundRecording {
     return { ...this.#setup, steps: [...this.#steps] };
@@ -151,15 +168,13 @@ export class PlaygroundSession extends Disposable {
   }
 
   /**
-   * Runs SQL on a replica (captured into its queue and recorded as a step) or on the hub. Hub SQL is not recorded
-   * (a scenario has no hub steps): reads return rows; anything else runs as a hub write (versioned, pulled by the
-   * replicas), which an exported scenario will not contain.
+   * Runs SQL on a replica (captured into its queue and recorded as a step) or on the hub. On the hub, reads return
+   * rows; anything else runs as a hub write (versioned, pulled by the replicas), recorded as a `hub` step.
    */
   async runSql(target: string, sql: string): Promise<QueryResult[]> {
     if (target === HUB) {
       if (READ_ONLY.test(sql)) return this.playground.hub.exec(sql);
-      await this.playground.hubExec(sql);
-      this.#changed();
+      await this.#record({ kind: 'hub', sql }, () => this.playground.hubExec(sql));
       return [];
     }
     const replica = this.playground.replica(target); // unknown replica: fails before anything is recorded
@@ -192,17 +207,21 @@ export class PlaygroundSession extends Disposable {
   }
 
   /**
-   * Starts a sync in step mode, paused before its first event. Recorded as a `sync` step (a scenario replays it
-   * to the end; a sync stopped half-way replays in full).
+   * Starts a sync in step mode, paused before its first event. Recorded as a `sync` step with batch size 1; when
+   * it is stopped half-way, with the number of events it got to (`maxEvents`), so a replay stops there too.
    */
   startStepSync(replica: string): SyncStepper {
     this.#refuseWhileStepping();
     this.playground.replica(replica);
-    this.#steps.push({ kind: 'sync', replica });
+    const index = this.#steps.push({ kind: 'sync', replica, batchSize: 1 }) - 1;
     let advanced = false;
     const stepper: SyncStepper = new SyncStepper(replica, this.playground.sync(replica, { batchSize: 1 }), () => {
       // the step ends when the sync does: only then does simulated time move on, as after any other step
-      if (stepper.done && !advanced) (advanced = true), this.#advanceClock();
+      if (stepper.done && !advanced) {
+        advanced = true;
+        if (stepper.state.stopped) this.#steps[index] = { kind: 'sync', replica, batchSize: 1, maxEvents: stepper.eventCount };
+        this.#advanceClock();
+      }
       this.#changed();
     });
     this.#stepper = stepper;
@@ -246,10 +265,55 @@ export class PlaygroundSession extends Disposable {
     await this.resolve(conflictId, choice);
   }
 
-  /** Replaces the conflict rules (kept in the setup: an exported scenario uses the latest rules throughout). */
+  /** Replaces the conflict rules, recorded as a `rules` step (an exported scenario changes them at that point). */
   async setRules(rules: readonly ScenarioRule[]): Promise<void> {
-    await this.playground.setRules(await engineRules(rules, this.playground.hub));
-    this.#setup = { ...this.#setup, rules };
+    await this.#record({ kind: 'rules', rules }, () => this.#applyRules(rules));
+  }
+
+  /**
+   * Discards a pending or failed op (the replica's row goes back; the hub's row comes on its next sync). Refused
+   * during a step-mode sync of that replica. Recorded as a `discard` step.
+   */
+  async discard(replica: string, opId: string): Promise<DiscardOutcome> {
+    if (this.stepper?.replica === replica) throw new InvalidInputError(`A step-mode sync of ${replica} is paused. Continue or stop it first.`);
+    return this.#record({ kind: 'discard', replica, opId }, () => this.playground.discard(replica, opId));
+  }
+
+  /**
+   * Adds a replica on a fresh database: the engine copies the hub's tables and rows into it (instant, no replay).
+   * An exported scenario lists it among the replicas from the start (same rows; it pulls more history).
+   */
+  async addReplica(name: string, clockSkewMs = 0): Promise<void> {
+    if (this.#setup.replicas.some((r) => r.name === name) || name === HUB) throw new InvalidInputError(`The playground has a replica named "${name}" already.`);
+    const db = await this.dbs.open(name, true);
+    try {
+      await this.playground.addReplica({ name, db, clockSkewMs, schema: this.#setup.schema });
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      throw e;
+    }
+    this.#databases.push(db);
+    this.#setup = { ...this.#setup, replicas: [...this.#setup.replicas, { name, clockSkewMs }] };
+    this.#changed();
+  }
+
+  /**
+   * Removes a replica: unregistered at the hub, its queued ops lost, its database closed. Its steps leave the
+   * recording (as the replay did), so an exported scenario no longer has what it pushed before.
+   */
+  async removeReplica(name: string): Promise<void> {
+    if (this.stepper?.replica === name) throw new InvalidInputError(`A step-mode sync of ${name} is paused. Continue or stop it first.`);
+    if (this.playground.replicas.length === 1) throw new InvalidInputError('A playground needs at least one replica.');
+    const db = this.playground.replica(name).db;
+    await this.playground.removeReplica(name);
+    const i = this.#databases.indexOf(db);
+    if (i >= 0) this.#databases.splice(i, 1);
+    await db.close().catch(() => undefined);
+    this.#setup = { ...this.#setup, replicas: this.#setup.replicas.filter((r) => r.name !== name) };
+    for (let k = this.#steps.length - 1; k >= 0; k--) {
+      const st = this.#steps[k]!;
+      if ('replica' in st && st.replica === name) this.#steps.splice(k, 1);
+    }
     this.#changed();
   }
 
@@ -273,7 +337,7 @@ export class PlaygroundSession extends Disposable {
     await this.#stepper?.stop().catch(() => undefined);
     this.playground.dispose();
     this.dispose();
-    await Promise.allSettled(this.databases.map((d) => d.close()));
+    await Promise.allSettled(this.#databases.map((d) => d.close()));
   }
 
   async #execute(step: ScenarioStep): Promise<unknown> {
@@ -285,9 +349,15 @@ export class PlaygroundSession extends Disposable {
       case 'online':
         return pg.setOnline(step.replica, step.kind === 'online');
       case 'sync':
-        return pg.syncToEnd(step.replica);
+        return runSyncStep(pg, step);
       case 'syncAll':
         return pg.syncAll();
+      case 'rules':
+        return this.#applyRules(step.rules);
+      case 'hub':
+        return pg.hubExec(step.sql);
+      case 'discard':
+        return pg.discard(step.replica, step.opId);
       case 'advance':
         return (pg.clock as SimulatedClock).advance?.(step.ms);
       case 'resolve': {
@@ -300,6 +370,11 @@ export class PlaygroundSession extends Disposable {
     }
   }
 
+  async #applyRules(rules: readonly ScenarioRule[]): Promise<void> {
+    const tables = new Set(this.playground.tables().map((t) => displayName(t)));
+    await this.playground.setRules(await stepRules(rules, this.playground.hub, this.#installed, tables));
+  }
+
   /** Records the step, runs it, moves simulated time on 1 ms (as the scenario runner does) and tells the views. */
   async #record<T>(step: ScenarioStep, run: () => Promise<T>): Promise<T> {
     this.#steps.push(step);
@@ -307,7 +382,7 @@ export class PlaygroundSession extends Disposable {
       return await run();
     } catch (e) {
       // a step that failed before changing anything (bad SQL rolls back) would not reproduce: forget it
-      if (step.kind === 'sql') this.#steps.pop();
+      if (step.kind === 'sql' || step.kind === 'hub' || step.kind === 'rules' || step.kind === 'discard') this.#steps.pop();
       throw e;
     } finally {
       this.#advanceClock();

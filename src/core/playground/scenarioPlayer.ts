@@ -19,8 +19,15 @@ export function stepText(step: ScenarioStep): string {
       return `${step.replica}: ${step.sql.replace(/\s+/g, ' ').trim()}${c}`;
     case 'offline':
     case 'online':
-    case 'sync':
       return `${step.kind} ${step.replica}${c}`;
+    case 'sync':
+      return `sync ${step.replica}${step.maxEvents !== undefined ? ` (stopped after ${step.maxEvents} events)` : ''}${c}`;
+    case 'rules':
+      return `rules: ${step.rules.map((r) => `${r.table ?? '*'}${r.conflict ? `/${r.conflict}` : ''} → ${r.strategy}`).join(', ') || 'none (default strategy)'}${c}`;
+    case 'hub':
+      return `hub: ${step.sql.replace(/\s+/g, ' ').trim()}${c}`;
+    case 'discard':
+      return `discard ${step.opId}${c}`;
     case 'syncAll':
       return `sync all${c}`;
     case 'advance':

@@ -23,6 +23,8 @@ const MAX_EVENTS = 500;
  */
 export class SyncStepper {
   #events: SyncEvent[] = [];
+  /** Every event taken, beyond the view's cap: a stopped sync is recorded as "stopped after n events". */
+  #count = 0;
   #done = false;
   #stopped = false;
   #summary: SyncSummary | undefined;
@@ -40,6 +42,11 @@ export class SyncStepper {
 
   get done(): boolean {
     return this.#done;
+  }
+
+  /** Events taken so far. */
+  get eventCount(): number {
+    return this.#count;
   }
 
   /** Advances by one event. Resolves with it, or undefined when the sync has ended. */
@@ -91,6 +98,7 @@ export class SyncStepper {
       this.#summary = r.value;
     } else {
       this.#events.push(r.value);
+      this.#count++;
       if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
     }
     this.onChange();

@@ -42,7 +42,9 @@ export class ScenarioInvalidError extends InvalidInputError {
   }
 }
 
-const STEP_KINDS = ['sql', 'offline', 'online', 'sync', 'syncAll', 'advanceMs', 'resolve', 'expect'] as const;
+const STEP_KINDS = ['sql', 'offline', 'online', 'sync', 'syncAll', 'advanceMs', 'resolve', 'expect', 'rules', 'hub', 'discard'] as const;
+/** Fields a `sync` step may carry besides the replica (a step-mode sync, stopped half-way). */
+const SYNC_OPTIONS = ['batchSize', 'maxEvents'] as const;
 const list = (xs: readonly string[]) => xs.join(', ');
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -120,7 +122,12 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
   const rules: ScenarioRule[] = [];
   if (value.rules !== undefined && !Array.isArray(value.rules)) issue(['rules'], 'rules must be an array');
   (Array.isArray(value.rules) ? value.rules : []).forEach((r, i) => {
-    const p = ['rules', i];
+    const rule = parseRule(r, ['rules', i]);
+    if (rule) rules.push(rule);
+  });
+
+  // a rule, at the top or in a `rules` step
+  function parseRule(r: unknown, p: JsonPath): ScenarioRule | undefined {
     if (!isObject(r)) return issue(p, 'a rule is an object like { "table": "t", "conflict": "insert_exists", "strategy": "hub_wins" }');
     unknownKeys(r, p, ['table', 'conflict', 'strategy', 'function']);
     const table = str(r, 'table', p, false);
@@ -142,14 +149,14 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
     if (strategy !== undefined && strategy !== 'custom' && fn !== undefined) {
       issue([...p, 'function'], `"function" is only used by the custom strategy, not by ${strategy}`);
     }
-    if (strategy === undefined) return;
-    rules.push({
+    if (strategy === undefined) return undefined;
+    return {
       ...(table !== undefined ? { table } : {}),
       ...(conflict !== undefined ? { conflict: conflict as ScenarioConflictType } : {}),
       strategy: strategy as ScenarioStrategy,
       ...(fn !== undefined ? { function: fn } : {}),
-    });
-  });
+    };
+  }
 
   // steps
   const steps: ScenarioStep[] = [];
@@ -165,7 +172,8 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
     const comment = str(s, 'comment', p, false);
     const c = comment !== undefined ? { comment } : {};
     const keys = Object.keys(s).filter((k) => k !== 'comment');
-    const kinds = keys.filter((k) => (STEP_KINDS as readonly string[]).includes(k) || k === 'replica');
+    const options = keys.filter((k) => (SYNC_OPTIONS as readonly string[]).includes(k));
+    const kinds = keys.filter((k) => (STEP_KINDS as readonly string[]).includes(k) || k === 'replica' || options.includes(k));
     const isSql = keys.includes('sql') || keys.includes('replica');
     const unknown = keys.filter((k) => !kinds.includes(k));
     if (unknown.length) return issue([...p, unknown[0]!], `unknown step kind "${unknown[0]}"; expected one of: ${list(STEP_KINDS)}`);
@@ -178,16 +186,46 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
       if (sql !== undefined && !sql.trim()) issue([...p, 'sql'], 'sql must not be empty');
       return replica !== undefined && sql !== undefined ? { kind: 'sql', replica, sql, ...c } : undefined;
     }
-    if (keys.length !== 1) return issue(p, keys.length ? `a step has one kind, got: ${list(keys)}` : `empty step; expected one of: ${list(STEP_KINDS)}`);
-    const kind = keys[0]!;
+    if (options.length && !keys.includes('sync')) return issue([...p, options[0]!], `"${options[0]}" belongs to a sync step, like { "sync": "A", "batchSize": 1, "maxEvents": 7 }`);
+    const main = keys.filter((k) => !options.includes(k));
+    if (main.length !== 1) return issue(p, main.length ? `a step has one kind, got: ${list(main)}` : `empty step; expected one of: ${list(STEP_KINDS)}`);
+    const kind = main[0]!;
     const v = s[kind];
     const vp = [...p, kind];
     switch (kind) {
       case 'offline':
-      case 'online':
-      case 'sync': {
+      case 'online': {
         const replica = replicaRef(v, vp);
         return replica !== undefined ? { kind, replica, ...c } : undefined;
+      }
+      case 'sync': {
+        const replica = replicaRef(v, vp);
+        const opt = (k: (typeof SYNC_OPTIONS)[number]): number | undefined => {
+          const x = s[k];
+          if (x === undefined) return undefined;
+          if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) return issue([...p, k], `${k} must be a positive integer, got ${JSON.stringify(x)}`);
+          return x;
+        };
+        const batchSize = opt('batchSize');
+        const maxEvents = opt('maxEvents');
+        if (replica === undefined) return undefined;
+        return { kind, replica, ...(batchSize !== undefined ? { batchSize } : {}), ...(maxEvents !== undefined ? { maxEvents } : {}), ...c };
+      }
+      case 'rules': {
+        if (!Array.isArray(v)) return issue(vp, 'a rules step is an array of rules that replaces the rules from here on, like [{ "strategy": "hub_wins" }]');
+        const n = issues.length;
+        const rs = v.map((r, i) => parseRule(r, [...vp, i]));
+        return issues.length === n ? { kind: 'rules', rules: rs as ScenarioRule[], ...c } : undefined;
+      }
+      case 'hub': {
+        if (typeof v !== 'string' || !v.trim()) return issue(vp, 'a hub step is SQL run on the hub (a non-empty string)');
+        return { kind: 'hub', sql: v, ...c };
+      }
+      case 'discard': {
+        const m = typeof v === 'string' ? /^(.+):([1-9][0-9]*)$/.exec(v) : null;
+        if (!m) return issue(vp, `discard names a queued op as "replica:seq" (as the queue shows it), got ${JSON.stringify(v)}`);
+        const replica = replicaRef(m[1], vp);
+        return replica !== undefined ? { kind: 'discard', replica, opId: v as string, ...c } : undefined;
       }
       case 'syncAll':
         if (v !== true) return issue(vp, 'syncAll must be true');

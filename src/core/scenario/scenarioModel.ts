@@ -51,11 +51,25 @@ export type ScenarioStep =
   | { readonly kind: 'sql'; readonly replica: string; readonly sql: string; readonly comment?: string }
   | { readonly kind: 'offline'; readonly replica: string; readonly comment?: string }
   | { readonly kind: 'online'; readonly replica: string; readonly comment?: string }
-  | { readonly kind: 'sync'; readonly replica: string; readonly comment?: string }
+  | {
+      readonly kind: 'sync';
+      readonly replica: string;
+      /** Ops per pushed batch for this sync (step mode uses 1). Default: the playground's. */
+      readonly batchSize?: number;
+      /** Stop the sync after this many events, as a person stopping a step-mode sync half-way. */
+      readonly maxEvents?: number;
+      readonly comment?: string;
+    }
   | { readonly kind: 'syncAll'; readonly comment?: string }
   | { readonly kind: 'advance'; readonly ms: number; readonly comment?: string }
   | { readonly kind: 'resolve'; readonly conflict: number; readonly take: ResolveTake; readonly comment?: string }
-  | { readonly kind: 'expect'; readonly expect: ScenarioExpectation; readonly comment?: string };
+  | { readonly kind: 'expect'; readonly expect: ScenarioExpectation; readonly comment?: string }
+  /** Replaces the conflict rules from this step on. */
+  | { readonly kind: 'rules'; readonly rules: readonly ScenarioRule[]; readonly comment?: string }
+  /** SQL run on the hub, captured as hub writes (a person editing the hub). */
+  | { readonly kind: 'hub'; readonly sql: string; readonly comment?: string }
+  /** A person discards a queued (pending or failed) op: `opId` is `replica:seq`, as the queue shows it. */
+  | { readonly kind: 'discard'; readonly replica: string; readonly opId: string; readonly comment?: string };
 
 export type ScenarioStepKind = ScenarioStep['kind'];
 
@@ -102,7 +116,12 @@ export function stepToJson(step: ScenarioStep): Record<string, unknown> {
     case 'online':
       return { online: step.replica, ...c };
     case 'sync':
-      return { sync: step.replica, ...c };
+      return {
+        sync: step.replica,
+        ...(step.batchSize !== undefined ? { batchSize: step.batchSize } : {}),
+        ...(step.maxEvents !== undefined ? { maxEvents: step.maxEvents } : {}),
+        ...c,
+      };
     case 'syncAll':
       return { syncAll: true, ...c };
     case 'advance':
@@ -111,6 +130,12 @@ export function stepToJson(step: ScenarioStep): Record<string, unknown> {
       return { resolve: { conflict: step.conflict, take: step.take }, ...c };
     case 'expect':
       return { expect: step.expect, ...c };
+    case 'rules':
+      return { rules: step.rules.map((r) => ({ ...r })), ...c };
+    case 'hub':
+      return { hub: step.sql, ...c };
+    case 'discard':
+      return { discard: step.opId, ...c };
   }
 }
 

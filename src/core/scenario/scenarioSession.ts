@@ -11,6 +11,8 @@ import { ScenarioInvalidError } from './parseScenario';
 import type { ConflictSummary, ScenarioRunResult, TimelineEntry } from './runResult';
 import { customFunctionName, stepToJson, type Scenario, type ScenarioStep } from './scenarioModel';
 import { rowsOf, snapshotTables, type TablesSnapshot } from './snapshot';
+import { stepRules } from './scenarioRules';
+import { runSyncStep } from './syncStep';
 
 /** How the runner gets databases. The caller composes it from src/db (the core imports no driver). */
 export interface ScenarioRunOptions {
@@ -49,6 +51,8 @@ export class ScenarioSession {
   readonly #expectations: ScenarioRunResult['expectations'][number][] = [];
   #lastSeq = 0;
   #closed = false;
+  /** Custom function SQL already run on the hub (setup rules, earlier `rules` steps). */
+  readonly #installed: Set<string>;
 
   private constructor(
     readonly scenario: Scenario,
@@ -56,7 +60,9 @@ export class ScenarioSession {
     readonly clock: SimulatedClock,
     private readonly databases: readonly SqlPort[],
     private readonly options: ScenarioRunOptions,
-  ) {}
+  ) {
+    this.#installed = new Set(scenario.rules.flatMap((r) => (r.function !== undefined ? [r.function] : [])));
+  }
 
   /**
    * Opens the databases and sets the playground up. Bad SQL in the schema, the seed or a custom function, and
@@ -110,6 +116,10 @@ export class ScenarioSession {
       }
       await atSetup('rules', 'setting the rules', () => playground.setRules(rules));
       for (const [i, s] of scenario.steps.entries()) {
+        if (s.kind === 'rules') {
+          const unknown = s.rules.find((r) => r.table !== undefined && !tables.has(r.table));
+          if (unknown) throw invalid(`steps[${i}]`, `rule names table "${unknown.table}", which the schema does not create (tables: ${[...tables].join(', ')})`);
+        }
         if (s.kind !== 'expect') continue;
         const named = [...Object.keys(s.expect.hub ?? {}), ...Object.values(s.expect.replicas ?? {}).flatMap((t) => Object.keys(t))];
         const unknown = named.find((t) => !tables.has(t));
@@ -173,10 +183,21 @@ export class ScenarioSession {
         await pg.setOnline(step.replica, step.kind === 'online');
         return [];
       case 'sync':
-        await pg.syncToEnd(step.replica);
+        await runSyncStep(pg, step);
         return [];
       case 'syncAll':
         await pg.syncAll();
+        return [];
+      case 'rules': {
+        const tables = new Set(pg.tables().map((t) => displayName(t)));
+        await pg.setRules(await stepRules(step.rules, pg.hub, this.#installed, tables));
+        return [];
+      }
+      case 'hub':
+        await pg.hubExec(step.sql);
+        return [];
+      case 'discard':
+        await pg.discard(step.replica, step.opId);
         return [];
       case 'advance':
         this.clock.advance(step.ms);
@@ -260,7 +281,10 @@ export class ScenarioSession {
     if (step.kind === 'expect') return;
     const replica = 'replica' in step ? { replica: step.replica } : {};
     const text =
-      step.kind === 'sql' ? step.sql.replace(/\s+/g, ' ').trim()
+      step.kind === 'sql' || step.kind === 'hub' ? step.sql.replace(/\s+/g, ' ').trim()
+      : step.kind === 'rules' ? `rules: ${step.rules.map((r) => `${r.table ?? '*'}${r.conflict ? `/${r.conflict}` : ''} → ${r.strategy}`).join(', ') || 'none'}`
+      : step.kind === 'discard' ? `discard ${step.opId}`
+      : step.kind === 'sync' && step.maxEvents !== undefined ? `sync, stopped after ${step.maxEvents} events`
       : step.kind === 'advance' ? `clock +${step.ms} ms`
       : step.kind === 'resolve' ? `resolve open conflict ${step.conflict}: take ${typeof step.take === 'string' ? step.take : JSON.stringify(step.take.row)}`
       : step.kind;

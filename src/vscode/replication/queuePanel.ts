@@ -26,18 +26,26 @@ export class QueuePanel extends WebviewPanelHost {
         (e) => log.error('queue snapshot failed', e),
       ),
     );
-    this._register(session.onDidChange(() => this.#pusher.request()));
+    this._register(
+      session.onDidChange(() => {
+        // the replica shown was removed: show another one rather than fail on every change
+        const names = this.session.playground.replicas.map((r) => r.name);
+        if (!names.includes(this.#replica) && names[0] !== undefined) this.show(names[0]);
+        this.#pusher.request();
+      }),
+    );
     this.handle(selectReplicaRequest, ({ replica: r }) => this.show(r));
     this.handle(retryOpRequest, ({ opId }) => this.session.retry(this.#replica, opId));
     this.handle(discardOpRequest, async ({ opId }) => {
       const pick = await vscode.window.showWarningMessage(
-        `Discard operation ${opId}? It will never be pushed to the hub.`,
+        `Discard operation ${opId}? It will never be pushed to the hub, and the row goes back to what the hub has.`,
         { modal: true },
         'Discard',
       );
       if (pick !== 'Discard') return false;
-      // the engine has no discard yet (only retry): say so plainly rather than edit its oplog behind its back
-      throw new Error('Discarding a pending operation is not supported by the sync engine yet.');
+      // refusals (a later op on the row, already sent) come back to the webview as the request's error
+      await this.session.discard(this.#replica, opId);
+      return true;
     });
     this.#pusher.request();
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { InvalidInputError } from '../../core/errors';
 import { HUB } from '../../core/playground/playgroundSession';
 import { exportScenario } from '../../core/scenario/exportScenario';
 import { scenarioToJson, type ScenarioStep } from '../../core/scenario/scenarioModel';
@@ -74,13 +75,20 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
           ? nameArg
           : await vscode.window.showInputBox({
               title: 'Add Replica',
-              prompt: 'Name of the new replica. The playground is rebuilt with it by replaying the steps taken so far.',
+              prompt: 'Name of the new replica. It starts as a copy of the hub.',
               validateInput: (v) => (!NAME.test(v) ? 'Letters, digits, _ . - (1-63 characters)' : taken.has(v) ? `${v} exists already` : undefined),
             });
       if (!name) return;
       if (taken.has(name) || !NAME.test(name)) throw new Error(`Cannot add a replica called "${name}".`);
       const rec = s.recording();
-      await progress(`Adding replica ${name}`, () => f.store.replay({ ...rec, replicas: [...rec.replicas, { name, clockSkewMs: 0 }] }));
+      await progress(`Adding replica ${name}`, () =>
+        // the engine copies the hub into the new replica; rebuilding by replay stays the fallback
+        s.addReplica(name).catch((e: unknown) => {
+          if (InvalidInputError.is(e)) throw e;
+          f.log.error(`adding replica ${name} in place failed; rebuilding the playground by replay`, e);
+          return f.store.replay({ ...rec, replicas: [...rec.replicas, { name, clockSkewMs: 0 }] });
+        }),
+      );
     },
 
     removeReplica: async (arg?: unknown) => {
@@ -89,14 +97,20 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
       if (!name) return;
       if (s.playground.replicas.length === 1) throw new Error('A playground needs at least one replica.');
       const ok = await vscode.window.showWarningMessage(
-        `Remove replica ${name}? The playground is rebuilt without it, replaying the other replicas' steps.`,
+        `Remove replica ${name}? Its queued operations are lost; what it synced stays at the hub.`,
         { modal: true },
         'Remove',
       );
       if (ok !== 'Remove') return;
       const rec = s.recording();
       const steps = rec.steps.filter((st) => !('replica' in st) || st.replica !== name);
-      await progress(`Removing replica ${name}`, () => f.store.replay({ ...rec, replicas: rec.replicas.filter((r) => r.name !== name), steps }));
+      await progress(`Removing replica ${name}`, () =>
+        s.removeReplica(name).catch((e: unknown) => {
+          if (InvalidInputError.is(e)) throw e;
+          f.log.error(`removing replica ${name} in place failed; rebuilding the playground by replay`, e);
+          return f.store.replay({ ...rec, replicas: rec.replicas.filter((r) => r.name !== name), steps });
+        }),
+      );
     },
 
     toggleOnline: (arg?: unknown) => setOnline(arg, undefined),
@@ -150,7 +164,7 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
         const ok = await vscode.window.showWarningMessage(`Reset playground ${s.name}? Every step taken is undone: schema, seed and rules stay.`, { modal: true }, 'Reset');
         if (ok !== 'Reset') return;
       }
-      const setup = s.setup;
+      const setup = { ...s.setup, rules: s.rules }; // the rules in force stay
       await progress(`Resetting playground ${setup.name}`, () => f.store.create(setup));
     },
 

@@ -19,7 +19,7 @@ const scopeText = (s: Scope) => (s.table ? `${s.table}${s.conflict ? ` · ${s.co
  * function's SQL. Undefined when the person cancelled.
  */
 export async function pickRules(session: PlaygroundSession, arg: unknown): Promise<ScenarioRule[] | undefined> {
-  const rules = session.setup.rules;
+  const rules = session.rules;
   let scope: Scope = {};
   let strategy: Strategy | undefined;
   if (typeof arg === 'string') strategy = arg as Strategy;

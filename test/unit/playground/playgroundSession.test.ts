@@ -3,6 +3,9 @@ import { HUB, PlaygroundSession, type PlaygroundDatabases } from '../../../src/c
 import { PLAYGROUND_SAMPLES } from '../../../src/core/playground/samples';
 import { whatIf } from '../../../src/core/playground/whatIf';
 import { exportScenario } from '../../../src/core/scenario/exportScenario';
+import { parseScenario } from '../../../src/core/scenario/parseScenario';
+import { scenarioToJson } from '../../../src/core/scenario/scenarioModel';
+import { ScenarioSession } from '../../../src/core/scenario/scenarioSession';
 import { runScenario } from '../../../src/core/scenario/runScenario';
 import type { SqlPort } from '../../../src/core/sql';
 import { openPgliteFromTemplate } from '../../../src/db/template';
@@ -127,5 +130,91 @@ describe('PlaygroundSession', function () {
       ['tablet', 4],
     ]);
     assert.equal(session.recording().steps.length, 3);
+  });
+  it('records hub writes, rule changes, discards and a step sync stopped half-way: the export replays to the same state', async () => {
+    session = await PlaygroundSession.create(sample('inventory'), memoryDatabases());
+    await session.runSql(HUB, "UPDATE product SET name = 'Espresso cup (white)' WHERE sku = 'A-100'");
+    await session.setRules([{ strategy: 'replica_wins' }]);
+    assert.deepEqual(session.rules, [{ strategy: 'replica_wins' }]);
+    await session.runSql('shop1', "UPDATE product SET price = 5.00 WHERE sku = 'A-100'");
+    await session.runSql('shop2', "UPDATE product SET price = 4.00 WHERE sku = 'A-100'");
+    await session.runSql('shop2', "INSERT INTO product VALUES ('D-400', 'Saucer', 3.00, 8)");
+    const insert = (await session.queue('shop2')).find((o) => o.kind === 'insert')!;
+    await session.discard('shop2', insert.opId);
+    await session.runSql('shop1', "UPDATE product SET stock = 1 WHERE sku = 'B-200'; UPDATE product SET stock = 2 WHERE sku = 'C-300'");
+    await session.sync('shop2');
+    const stepper = session.startStepSync('shop1');
+    await stepper.step(); // sync_started
+    await stepper.step(); // batch 1
+    await stepper.step(); // its op, applied (replica_wins)
+    await session.stopStepSync();
+    assert.deepEqual(
+      session.recording().steps.map((st) => st.kind === 'sync' ? `sync ${st.replica} ${st.batchSize ?? ''}/${st.maxEvents ?? ''}` : st.kind),
+      ['hub', 'rules', 'sql', 'sql', 'sql', 'discard', 'sql', 'sync shop2 /', 'sync shop1 1/3'],
+    );
+    assert.deepEqual(session.setup.rules, [{ strategy: 'manual' }], 'the setup keeps the rules the playground started with');
+
+    const live = {
+      hub: await hubRows(session.database(HUB), 'SELECT * FROM product ORDER BY sku'),
+      shop1: await hubRows(session.database('shop1'), 'SELECT * FROM product ORDER BY sku'),
+      shop2: await hubRows(session.database('shop2'), 'SELECT * FROM product ORDER BY sku'),
+      queue1: await session.playground.replica('shop1').counts(),
+      queue2: await session.playground.replica('shop2').counts(),
+    };
+    assert.equal(live.queue1.pending, 2, 'the stopped sync left two ops queued');
+    assert.ok(!live.hub.some((r) => r.sku === 'D-400'), 'the discarded insert never reached the hub');
+
+    const scenario = exportScenario(session.recording());
+    const text = JSON.stringify(scenarioToJson(scenario));
+    const again = parseScenario(text, 'exported.syncscenario.json');
+    const replayed = await ScenarioSession.start(again, { openDatabase: openPgliteFromTemplate });
+    try {
+      for (const st of again.steps) await replayed.runStep(st);
+      const pg = replayed.playground;
+      assert.deepEqual(
+        {
+          hub: await hubRows(pg.hub, 'SELECT * FROM product ORDER BY sku'),
+          shop1: await hubRows(pg.replica('shop1').db, 'SELECT * FROM product ORDER BY sku'),
+          shop2: await hubRows(pg.replica('shop2').db, 'SELECT * FROM product ORDER BY sku'),
+          queue1: await pg.replica('shop1').counts(),
+          queue2: await pg.replica('shop2').counts(),
+        },
+        live,
+      );
+    } finally {
+      await replayed.close();
+    }
+  });
+
+  it('adds a replica in place (a copy of the hub) and removes one, without rebuilding the playground', async () => {
+    const dbs = memoryDatabases();
+    session = await PlaygroundSession.create(sample('todo'), dbs);
+    await session.runSql('laptop', "INSERT INTO todo VALUES (4, 'Water plants', false)");
+    await session.sync('laptop');
+    await session.runSql('phone', "DELETE FROM todo WHERE id = 1"); // queued at phone: lost when phone goes
+    const playground = session.playground;
+    await session.addReplica('tablet', 60_000);
+    assert.equal(session.playground, playground, 'the same playground, not a replay');
+    assert.deepEqual(dbs.opened.slice(-1), ['tablet']);
+    let s = await session.snapshot();
+    assert.deepEqual(s.replicas.map((r) => [r.name, r.tables[0]?.rows, r.pending]), [
+      ['laptop', 4, 0],
+      ['phone', 2, 1], // has not pulled laptop's row, and deleted one of its own
+      ['tablet', 4, 0],
+    ]);
+    assert.deepEqual(session.recording().replicas.map((r) => [r.name, r.clockSkewMs]), [['laptop', 0], ['phone', 0], ['tablet', 60_000]]);
+    await session.runSql('tablet', "UPDATE todo SET done = true WHERE id = 4");
+    await session.sync('tablet');
+    await session.sync('laptop');
+    assert.deepEqual(await hubRows(session.database('laptop'), 'SELECT done FROM todo WHERE id = 4'), [{ done: true }]);
+
+    await session.removeReplica('phone');
+    s = await session.snapshot();
+    assert.deepEqual(s.replicas.map((r) => r.name), ['laptop', 'tablet']);
+    assert.throws(() => session!.database('phone'), /No replica named "phone"/);
+    await session.syncAll();
+    assert.equal((await hubRows(session.database(HUB), 'SELECT count(*)::int AS n FROM todo'))[0]!.n, 4, "phone's queued delete is gone with it");
+    assert.ok(session.recording().steps.every((st) => !('replica' in st) || st.replica !== 'phone'));
+    await assert.rejects(session.addReplica('laptop'), /already/);
   });
 });

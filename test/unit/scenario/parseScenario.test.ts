@@ -131,4 +131,51 @@ describe('parseScenario', () => {
       'steps[4]',
     ]);
   });
+  it('reads rules, hub, discard and stopped-sync steps, and exports them back to the same form', () => {
+    const text = scenarioText((s) => {
+      s.steps = [
+        { rules: [{ table: 't', strategy: 'hub_wins' }, { strategy: 'replica_wins' }], comment: 'from here on' },
+        { hub: "UPDATE t SET title = 'h'" },
+        { discard: 'A:3' },
+        { sync: 'B', batchSize: 1, maxEvents: 7 },
+      ];
+    });
+    const s = parseScenario(text, 'x.syncscenario.json');
+    assert.deepEqual(s.steps, [
+      { kind: 'rules', rules: [{ table: 't', strategy: 'hub_wins' }, { strategy: 'replica_wins' }], comment: 'from here on' },
+      { kind: 'hub', sql: "UPDATE t SET title = 'h'" },
+      { kind: 'discard', replica: 'A', opId: 'A:3' },
+      { kind: 'sync', replica: 'B', batchSize: 1, maxEvents: 7 },
+    ]);
+    assert.equal(s.lines!['steps[2]'], lineOf(text, '"discard"') - 1, 'the step object starts on the line before its field');
+    assert.deepEqual(scenarioToJson(s).steps, JSON.parse(text).steps);
+  });
+
+  it('validates the new steps, naming field and line', () => {
+    const text = scenarioText((s) => {
+      s.steps = [
+        { rules: [{ strategy: 'coin_flip' }] },
+        { rules: 'hub_wins' },
+        { hub: '  ' },
+        { discard: 'C:1' },
+        { discard: 'A' },
+        { sync: 'A', maxEvents: 0 },
+        { offline: 'A', maxEvents: 2 },
+      ];
+    });
+    const e = invalid(text);
+    assert.deepEqual(e.issues.map((i) => i.path), [
+      'steps[0].rules[0].strategy',
+      'steps[1].rules',
+      'steps[2].hub',
+      'steps[3].discard',
+      'steps[4].discard',
+      'steps[5].maxEvents',
+      'steps[6].maxEvents',
+    ]);
+    assert.equal(e.issues[0]!.line, lineOf(text, 'coin_flip'));
+    assert.match(e.issues[3]!.message, /unknown replica "C"/);
+    assert.match(e.issues[4]!.message, /"replica:seq"/);
+    assert.match(e.issues[6]!.message, /belongs to a sync step/);
+  });
 });

@@ -1,0 +1,21 @@
+import type { Playground } from '../sync/playground';
+import type { ScenarioStep } from './scenarioModel';
+
+/**
+ * A `sync` step. With `maxEvents` it is a step-mode sync a person stopped half-way: the engine yields events only
+ * between transactions, so taking that many events and then ending the generator (as the stepper's Stop does)
+ * reproduces exactly what was committed.
+ */
+export async function runSyncStep(pg: Playground, step: Extract<ScenarioStep, { kind: 'sync' }>): Promise<void> {
+  const it = pg.sync(step.replica, step.batchSize !== undefined ? { batchSize: step.batchSize } : {});
+  let seen = 0;
+  for (;;) {
+    if (step.maxEvents !== undefined && seen >= step.maxEvents) {
+      await it.return(undefined as never);
+      return;
+    }
+    const n = await it.next();
+    if (n.done) return;
+    seen++;
+  }
+}
