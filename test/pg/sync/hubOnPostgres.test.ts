@@ -4,6 +4,8 @@ import { PgSqlPort } from '../../../src/db/pgPort';
 import { pg } from '../hooks';
 import { defineConflictSuite } from '../../unit/sync/conflicts.suite';
 import { defineEngineSuite } from '../../unit/sync/engine.suite';
+import { defineDiscardSuite } from '../../unit/sync/discard.suite';
+import { defineAddReplicaSuite } from '../../unit/sync/addReplica.suite';
 import { openWorld, playground, rows, type World } from '../../unit/sync/world';
 
 let n = 0;
@@ -11,6 +13,8 @@ const openHub = async () => PgSqlPort.fromConfig(await pg().createDatabase(`sync
 
 defineConflictSuite('PostgreSQL hub', openHub);
 defineEngineSuite('PostgreSQL hub', openHub);
+defineDiscardSuite('PostgreSQL hub', openHub);
+defineAddReplicaSuite('PostgreSQL hub', openHub);
 
 describe('sync engine (PostgreSQL hub, concurrent replicas)', function () {
   this.timeout(120_000);
