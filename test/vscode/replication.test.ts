@@ -100,17 +100,19 @@ describe('Replication playground in VS Code', function () {
     );
   });
 
-  it('sets a conflict rule and exports the rules and steps taken as a scenario file', async () => {
+  it('sets a conflict rule and exports the steps taken, the rule change among them, as a scenario file', async () => {
     await run('setConflictRules', { table: 'product', conflict: 'delete_origin_differs', strategy: 'hub_wins' });
     assert.equal(api.replication.requireSession().playground.strategyFor('product', 'delete_origin_differs'), 'hub_wins');
     const file = vscode.Uri.file(path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'inventory.syncscenario.json'));
     await run('exportScenario', file);
     const json = JSON.parse(readFileSync(file.fsPath, 'utf8')) as { rules: unknown[]; steps: Record<string, unknown>[] };
-    assert.deepEqual(json.rules, [{ strategy: 'manual' }, { table: 'product', conflict: 'delete_origin_differs', strategy: 'hub_wins' }]);
-    assert.deepEqual(json.steps.map((s) => Object.keys(s)[0]), ['offline', 'replica', 'replica', 'sync', 'online', 'sync', 'resolve']);
+    // the rules the playground started with, and the change as a step at the point it was made
+    assert.deepEqual(json.rules, [{ strategy: 'manual' }]);
+    assert.deepEqual(json.steps.map((s) => Object.keys(s)[0]), ['offline', 'replica', 'replica', 'sync', 'online', 'sync', 'resolve', 'rules']);
+    assert.deepEqual(json.steps.at(-1), { rules: [{ strategy: 'manual' }, { table: 'product', conflict: 'delete_origin_differs', strategy: 'hub_wins' }] });
   });
 
-  it('adds a replica: the playground is rebuilt from its steps, the new replica pulls the hub, open panels come back', async () => {
+  it('adds a replica: a copy of the hub, in place (no rebuild), it syncs, open panels stay', async () => {
     assert.ok(api.replication.conflictsPanel, 'the inspector is open from the test above');
     await run('addReplica', 'shop3');
     await until('shop3 in the tree', () => replicaRow('shop3'));
@@ -122,7 +124,7 @@ describe('Replication playground in VS Code', function () {
     assert.equal(shop3.description, 'online');
     const hub = await api.replication.requireSession().runSql('shop3', "SELECT price::text AS price FROM product WHERE sku = 'A-100'");
     assert.equal(hub[0]!.rows[0]!.price, '5.00', 'the resolved price reached the new replica');
-    assert.ok(api.replication.conflictsPanel, 'the conflict inspector is open on the rebuilt playground');
+    assert.ok(api.replication.conflictsPanel, 'the conflict inspector is still open');
   });
 
   it('opens a sample scenario and plays it step by step from the tree', async () => {
