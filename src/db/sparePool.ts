@@ -128,8 +128,16 @@ export class SparePool implements IDisposable {
         // already gone
       }
     };
-    await rmdir(spare.dir);
-    await symlink(lock.dir, spare.dir, 'dir');
+    try {
+      await rmdir(spare.dir);
+      await symlink(lock.dir, spare.dir, 'dir');
+    } catch {
+      // the database cannot follow its files (e.g. no symlinks allowed here): stop it, keeping the claimer's lock;
+      // the claimer's folder now holds a whole blank database, which the claimer opens the usual way
+      spare.holder.release = () => undefined;
+      await spare.port.close().catch(() => undefined);
+      return undefined;
+    }
     return spare.port;
   }
 
