@@ -8,14 +8,17 @@ import type { TimelineEvent, UnnumberedEvent } from './events';
 /** Appends events in order and returns them numbered. */
 export async function appendEvents(q: Queryable, events: readonly UnnumberedEvent[]): Promise<TimelineEvent[]> {
   if (!events.length) return [];
-  const r = await q.query<{ seq: string }>(
-    `INSERT INTO _sync.timeline (replica, event)
-     SELECT e.value ->> 'replica', e.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY e(value, i) ORDER BY e.i
-     RETURNING seq`,
+  // one result row for the whole batch (a push of 500 ops records ~500 events), not one per event
+  const r = await q.query<{ seqs: string }>(
+    `WITH ins AS (
+       INSERT INTO _sync.timeline (replica, event)
+       SELECT e.value ->> 'replica', e.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY e(value, i) ORDER BY e.i
+       RETURNING seq)
+     SELECT string_agg(seq::text, ',' ORDER BY seq) AS seqs FROM ins`,
     [JSON.stringify(events)],
   );
-  // sequence values are taken in insertion order; RETURNING order is not promised, so sort
-  const seqs = r.rows.map((x) => Number(x.seq)).sort((a, b) => a - b);
+  // sequence values are taken in insertion order, so the sorted values follow the events
+  const seqs = r.rows[0]!.seqs.split(',').map(Number);
   return events.map((e, i) => ({ seq: seqs[i]!, ...e }) as TimelineEvent);
 }
 
