@@ -59,7 +59,7 @@ export class SessionServer {
   #held: Held | undefined;
   #next = 1;
 
-  constructor(private readonly db: Pick<PGlite, 'execProtocolRaw'>) {}
+  constructor(private readonly db: Pick<PGlite, 'execProtocolRawStream'>) {}
 
   /** Starts `sql`, answering with its fields and up to `rows` rows. `eager`: run it to the end now (writes). */
   async execute(sql: string, rows: number, eager: boolean): Promise<SessionStart> {
@@ -170,7 +170,10 @@ export class SessionServer {
     const bytes = concat(messages);
     // a Sync may commit: only then does the file system need syncing (reads of a page never write)
     const syncs = messages.at(-1)?.[0] === 0x53;
-    return scanResponse(await this.db.execProtocolRaw(bytes, { syncToFs: syncs }));
+    // the streaming variant: execProtocolRaw also parses every message into objects (and keeps them) in PGlite
+    const chunks: Uint8Array[] = [];
+    await this.db.execProtocolRawStream(bytes, { syncToFs: syncs, onRawData: (chunk) => chunks.push(chunk.slice()) });
+    return scanResponse(chunks.length === 1 ? chunks[0]! : concat(chunks));
   }
 }
 
