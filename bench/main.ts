@@ -18,8 +18,9 @@ import * as apply from './apply.bench';
 import * as capture from './capture.bench';
 import * as sync from './sync.bench';
 import * as syncEngine from './syncEngine.bench';
+import * as query from './query.bench';
 
-const SUITES: BenchSuite[] = [startup, apply, capture, sync, syncEngine];
+const SUITES: BenchSuite[] = [startup, apply, capture, sync, syncEngine, query];
 
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);

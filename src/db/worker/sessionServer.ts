@@ -52,7 +52,7 @@ export const ROWS_GONE =
   'The rest of these rows is no longer available: the database ran something else since (another query, an export, a sync or a client of the localhost server). Run the query again to see more.';
 
 type Held =
-  | { readonly statement: number; readonly kind: 'portal'; sent: number }
+  | { readonly statement: number; readonly kind: 'portal'; readonly sql: string; sent: number }
   | { readonly statement: number; readonly kind: 'buffer'; readonly rows: Uint8Array; pos: number; left: number };
 
 export class SessionServer {
@@ -79,7 +79,7 @@ export class SessionServer {
     await this.#settle(r, sql);
     const fields = r.fields ?? [];
     if (r.suspended) {
-      this.#held = { statement, kind: 'portal', sent: r.rowCount };
+      this.#held = { statement, kind: 'portal', sql, sent: r.rowCount };
       return { statement, fields, page: { data: r.rows.slice(), rowCount: r.rowCount } };
     }
     const commandTag = r.commandTag ?? '';
@@ -95,7 +95,7 @@ export class SessionServer {
     if (held?.statement !== statement) throw new Error(ROWS_GONE);
     if (held.kind === 'buffer') return this.#fromBuffer(held, rows);
     const r = await this.#send(serialize.execute({ portal: PORTAL, rows }), serialize.flush());
-    await this.#settle(r, undefined);
+    await this.#settle(r, held.sql);
     held.sent += r.rowCount;
     if (r.suspended) return { data: r.rows.slice(), rowCount: r.rowCount };
     return { data: r.rows.slice(), rowCount: r.rowCount, commandTag: countedTag(r.commandTag ?? '', held.sent) };
@@ -144,7 +144,7 @@ export class SessionServer {
    * After a statement's Execute: a finished statement's portal is closed and its transaction ended; an error
    * ends it too (and is thrown).
    */
-  async #settle(r: ScannedResponse, sql: string | undefined): Promise<void> {
+  async #settle(r: ScannedResponse, sql: string): Promise<void> {
     if (r.error) {
       this.#held = undefined;
       await this.#send(serialize.sync());
