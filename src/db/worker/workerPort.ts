@@ -171,15 +171,31 @@ export class WorkerSqlPort implements SqlPort {
 
   /**
    * The SQL playground's session on this database (found by src/db/query/openQuerySession.ts): rows in Postgres'
-   * text form, read page by page from a portal in the worker, never materialised. Each page takes the mutex on its
-   * own, so syncs and other statements run between pages; the worker closes the open portal before they do, and
-   * the session's next page then says its rows are gone (see sessionServer.ts).
+   * text form, read page by page from a portal in the worker, never materialised. Syncs and other statements run
+   * between pages; the worker closes the open portal before they do, and the session's next page then says its rows
+   * are gone (see sessionServer.ts).
+   *
+   * A run reads its first pages back to back (up to the row cap): the mutex stays with the session until the event
+   * loop has nothing more from it (setImmediate), so a sync waiting for the database cannot cut in between those
+   * pages, and waits at most for the pages already asked for. Fetch more and export pages take it one at a time.
    */
   async openQuerySession(): Promise<QuerySession> {
     this.#checkCall('openQuerySession');
+    let held: { release: () => void; timer?: NodeJS.Immediate } | undefined;
     const call: SessionCall = async (req) => {
       this.#checkCall('query session');
-      return this.#mutex.runExclusive(() => this.#call(req));
+      if (held) clearImmediate(held.timer);
+      else held = { release: await this.#mutex.acquire() };
+      const mine = held;
+      try {
+        return await this.#call(req);
+      } finally {
+        mine.timer = setImmediate(() => {
+          if (held !== mine) return;
+          held = undefined;
+          mine.release();
+        });
+      }
     };
     return new WorkerQuerySession(call);
   }

@@ -9,7 +9,7 @@ import { splitStatements } from '../../../src/core/query/splitStatements';
 import { openQuerySession } from '../../../src/db/query/openQuerySession';
 import { openPgliteWorker } from '../../../src/db/worker/openPgliteWorker';
 import type { WorkerSqlPort } from '../../../src/db/worker/workerPort';
-import { runScript } from '../query/runRecorder';
+import { RunRecorder, runScript } from '../query/runRecorder';
 
 /** Every wait here is bounded: a session that hangs fails the test with a message instead of timing out mocha. */
 function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
@@ -77,6 +77,22 @@ describe('query session on a PGlite worker', () => {
     await assert.rejects(within(10_000, run.fetchMore(final.statements[0]!.resultId, 5000), 'fetch more'), /no longer available.*Run the query again/);
     const again = await within(10_000, runScript(qc, 'SELECT x FROM other'), 'the next run');
     assert.deepEqual(again.rec.rowsOf(0), [[1]]);
+  });
+
+  it('a statement from elsewhere that arrives during a run\'s first pages waits for them: the run gets all its first rows', async () => {
+    const rec = new RunRecorder();
+    let other: Promise<unknown> | undefined;
+    const onRows = rec.onRows.bind(rec);
+    rec.onRows = (p) => {
+      onRows(p);
+      other ??= db.query('SELECT 1 AS one'); // what a sync does while the grid fills
+    };
+    const run = await qc.run(splitStatements('SELECT g FROM generate_series(1, 50000) g'), { target: 'test', rowCap: 5000, pageSize: 100 }, rec);
+    const final = await within(30_000, run.done, 'the run');
+    await within(10_000, other!, 'the other statement');
+    assert.equal(final.state, 'done', JSON.stringify(final.error));
+    assert.equal(rec.rowsOf(0).length, 5000);
+    assert.deepEqual(rec.rowsOf(0).at(-1), [5000]);
   });
 
   it('an export in its own session while a run has open rows: the export gets every row, the run\'s rows are closed', async () => {
