@@ -87,7 +87,7 @@ check_vsix() {
   local list missing=0 f
   list=$(unzip -Z1 "$1") || return 1
   for f in extension/package.json extension/dist/extension.js extension/dist/pglite.wasm extension/dist/initdb.wasm \
-           extension/dist/pglite.data extension/media/icon.svg; do
+           extension/dist/pglite.data extension/media/icon.svg extension/media/readme/conflict-inspector.png; do
     grep -qx "$f" <<<"$list" || { echo "  .vsix lacks $f"; missing=1; }
   done
   if grep -q '^extension/node_modules/\|^extension/src/\|^extension/test/' <<<"$list"; then
