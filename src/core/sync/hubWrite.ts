@@ -15,7 +15,7 @@
 import type { Queryable } from '../sql';
 import { DbError } from '../errors';
 import type { RowImage } from './types';
-import { quoteIdent, qualified } from './ident';
+import { quoteIdent, quoteLiteral, qualified } from './ident';
 import { upsertSql } from './hubApply';
 import { pkJson, type TableEntry } from './tracking';
 
@@ -64,6 +64,21 @@ const META = `m AS (SELECT m.pk, m.op_id, m.hlc, m.ord FROM jsonb_to_recordset($
 
 const key = (t: TableEntry, a: string) => `(${t.pk.map((c) => `${a}.${quoteIdent(c)}`).join(', ')})`;
 
+/**
+ * The per-column HLCs a write sets: every column of an inserted row, the changed columns of an updated one. Built
+ * from the table's column list (one CASE per column, nulls stripped) rather than `jsonb_each` + `jsonb_object_agg`
+ * per row, which cost half of the whole statement on 500-row batches.
+ */
+function colHlcSql(t: TableEntry): string {
+  const cols = t.columns.map(
+    (c) => `${quoteLiteral(c)}, CASE WHEN o.row IS NULL OR o.row -> ${quoteLiteral(c)} IS DISTINCT FROM u.row -> ${quoteLiteral(c)} THEN m.hlc END`,
+  );
+  // jsonb_build_object takes at most 100 arguments (50 columns): wide tables concatenate several
+  const parts: string[] = [];
+  for (let i = 0; i < cols.length; i += 40) parts.push(`jsonb_build_object(${cols.slice(i, i + 40).join(', ')})`);
+  return `jsonb_strip_nulls(${parts.join(' || ')})`;
+}
+
 /** Parameters: $1 rows (jsonb array), $2 meta [{pk, op_id, hlc, ord}], $3 table id, $4 origin. Returns (i, version). */
 export function hubUpsertSql(t: TableEntry): string {
   return `WITH ${META},
@@ -71,8 +86,7 @@ export function hubUpsertSql(t: TableEntry): string {
         WHERE ${key(t, 'h')} IN (SELECT ${t.pk.map((c) => `p.${quoteIdent(c)}`).join(', ')} FROM jsonb_populate_recordset(NULL::${qualified(t)}, $1::jsonb) p)),
   u AS (${upsertSql(t)} RETURNING ${pkJson(t, 'h')} AS pk, to_jsonb(h.*) AS row),
   w AS (SELECT u.pk, o.row AS before, u.row AS after, m.op_id, m.hlc, m.ord,
-          (SELECT coalesce(jsonb_object_agg(e.key, m.hlc), '{}') FROM jsonb_each(u.row) e
-            WHERE o.row IS NULL OR o.row -> e.key IS DISTINCT FROM e.value) AS col_hlc
+          ${colHlcSql(t)} AS col_hlc
         FROM u JOIN m ON m.pk = u.pk LEFT JOIN o ON o.pk = u.pk
         WHERE o.row IS DISTINCT FROM u.row),${RECORD}`;
 }

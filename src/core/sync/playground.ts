@@ -26,7 +26,7 @@ import type {
 } from './types';
 import { STRATEGIES } from './types';
 import { Replica } from './replica';
-import { HUB_SCHEMA_SQL, REPLICA_SCHEMA_SQL, SYNC_FORMAT } from './schemaSql';
+import { HUB_SCHEMA_SQL, REPLICA_SCHEMA_SQL, REPLICA_UPGRADE_SQL, SYNC_FORMAT } from './schemaSql';
 import { discoverTables, hubCaptureSql, hubTriggerFunctionsSql, loadTables, orderTables, pkJson, registerTables, replicaCaptureSql, type TableEntry } from './tracking';
 import { qualified } from './ident';
 import { strategyFor, toTableRef, validateRules } from './rules';
@@ -198,6 +198,7 @@ export class Playground extends Disposable {
       const row = r.rows[0]!;
       if (row.name !== n) throw new InvalidInputError(`The database given for replica ${n} belongs to replica ${String(row.name)}.`, `replicas.${n}`);
       states.set(n, { online: row.online !== false, skewMs: Number(row.skew) });
+      await db.exec(REPLICA_UPGRADE_SQL);
     }
     const tables = await loadTables(options.hub);
     // the current hub trigger bodies (they skip the engine's own writes, which record their versions themselves)

@@ -30,8 +30,11 @@ export interface PushOp {
   readonly after: RowImage | null;
   readonly baseVersion: number;
   readonly hlc: string;
-  /** base version + local changes of the row since (for higher_version_wins). */
-  readonly claim: number;
+  /**
+   * base version + local changes of the row since (for higher_version_wins). Only conflicts need it: when absent,
+   * `PushContext.claims` is asked for the conflicting ops' claims.
+   */
+  readonly claim?: number;
   readonly retries: number;
 }
 
@@ -52,6 +55,8 @@ export interface PushContext {
   readonly maxRetries: number;
   readonly nowMs: number;
   readonly at: string;
+  /** Claims of ops sent without one (read from the replica's queue when a conflict needs them). */
+  readonly claims?: (ops: readonly PushOp[]) => Promise<Map<string, number>>;
 }
 
 export interface PushOutcome {
@@ -159,6 +164,7 @@ async function pushRound(
   );
   const stateOf = new Map(state.rows.map((r) => [r.ord, r]));
   const types = ops.map((o, i) => classify(o, stateOf.get(i), ctx.replica));
+  const claimOf = await claimsFor(ctx, ops.filter((_, i) => types[i]));
 
   // hub rows of the conflicting ops (for the conflict log and the row-level strategies)
   const hubRows = await fetchRows(tx, tableById, ops.map((o, i) => ({ i, tableId: o.tableId, pk: o.pk })).filter((x) => types[x.i]));
@@ -176,7 +182,7 @@ async function pushRound(
       replica: ctx.replica,
       incomingHlc: op.hlc,
       hubHlc: v?.hlc ?? null,
-      claim: op.claim,
+      claim: claimOf(op),
       hubVersion: v ? Number(v.version) : 0,
       base: op.before,
       hub: hubRows.get(i) ?? null,
@@ -214,15 +220,16 @@ async function pushRound(
   const failures = new Map(written.failures.map((f) => [f.i, f.error]));
 
   // a unique key refused a clean write: that is insert_exists / update_exists, resolved by its rule
-  for (const [i, err] of failures) {
+  const uniqueConflicts = [...failures].filter(([i, err]) => !decisions.has(i) && err.code === '23505' && ops[i]!.kind !== 'delete');
+  const uniqueClaimOf = await claimsFor(ctx, uniqueConflicts.map(([i]) => ops[i]!));
+  for (const [i, err] of uniqueConflicts) {
     const op = ops[i]!;
-    if (decisions.has(i) || err.code !== '23505' || op.kind === 'delete') continue;
     const type: ConflictType = op.kind === 'insert' ? 'insert_exists' : 'update_exists';
     const t = tableById.get(op.tableId)!;
     const strategy = strategyFor(ctx.rules, ctx.defaultStrategy, t, type).strategy;
     const v = stateOf.get(i);
     const facts: ConflictFacts = {
-      type, kind: op.kind, pk: op.pk, replica: ctx.replica, incomingHlc: op.hlc, hubHlc: v?.hlc ?? null, claim: op.claim,
+      type, kind: op.kind, pk: op.pk, replica: ctx.replica, incomingHlc: op.hlc, hubHlc: v?.hlc ?? null, claim: uniqueClaimOf(op),
       hubVersion: v ? Number(v.version) : 0, base: op.before, hub: null, incoming: op.after, colHlc: v?.col_hlc ?? null,
     };
     // the other row holds the unique value: only keeping the hub or parking is possible without deleting it
@@ -281,7 +288,7 @@ async function pushRound(
       return {
         ord: i, op_id: op.opId, type, table_id: op.tableId, pk: op.pk, op_kind: op.kind, base: facts.base, hub: facts.hub,
         incoming: facts.incoming, strategy, outcome, result: hasResult && !rejected ? decision.row : rejected ? facts.hub : null,
-        has_result: hasResult, hub_hlc: facts.hubHlc, incoming_hlc: op.hlc, claim: op.claim, error: rejected ? (st.error ?? decision.reason) : null,
+        has_result: hasResult, hub_hlc: facts.hubHlc, incoming_hlc: op.hlc, claim: facts.claim, error: rejected ? (st.error ?? decision.reason) : null,
         merge: decision.merge ?? null, reason: decision.reason,
       };
     });
@@ -358,6 +365,13 @@ async function pushRound(
     }
     results.set(op.opId, st);
   });
+}
+
+/** The claims of `ops` (theirs when sent with one, else asked for in one call); a lookup for those ops. */
+async function claimsFor(ctx: PushContext, ops: readonly PushOp[]): Promise<(op: PushOp) => number> {
+  const missing = ops.filter((o) => o.claim === undefined);
+  const fetched = missing.length && ctx.claims ? await ctx.claims(missing) : new Map<string, number>();
+  return (op) => op.claim ?? fetched.get(op.opId) ?? op.baseVersion + 1;
 }
 
 /**

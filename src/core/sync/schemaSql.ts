@@ -51,11 +51,26 @@ CREATE FUNCTION _sync.hlc_observe(rw bigint, rc bigint) RETURNS void LANGUAGE sq
 $$;
 `;
 
+/**
+ * The queue's status indexes: partial, on the few statuses the engine looks for (the queue to send, the parked
+ * ops), so capture inserts one small entry and an op that settles leaves them. Idempotent (open() runs it on
+ * replicas made before, which had one (status, seq) index and a foreign key on table_id).
+ */
+export const REPLICA_INDEXES = `
+CREATE INDEX IF NOT EXISTS oplog_queued ON _sync.oplog (seq) WHERE status IN ('pending', 'sent');
+CREATE INDEX IF NOT EXISTS oplog_parked ON _sync.oplog (seq) WHERE status = 'conflict';`;
+
+/** Brings a replica made by an older engine to the current storage layout (same format, faster paths). */
+export const REPLICA_UPGRADE_SQL = `${REPLICA_INDEXES}
+DROP INDEX IF EXISTS _sync.oplog_status;
+ALTER TABLE _sync.oplog DROP CONSTRAINT IF EXISTS oplog_table_id_fkey;`;
+
 /** Installs a replica's `_sync` schema. Parameters: none (the node name is set by an UPDATE afterwards). */
 export const REPLICA_SCHEMA_SQL = `${common}
+-- no foreign key on table_id: the engine writes it, and a checked key costs one RI trigger call per captured row
 CREATE TABLE _sync.oplog (
   seq bigserial PRIMARY KEY,
-  table_id int NOT NULL REFERENCES _sync.tables,
+  table_id int NOT NULL,
   pk jsonb NOT NULL,
   kind text NOT NULL CHECK (kind IN ('insert', 'update', 'delete')),
   before jsonb,
@@ -70,7 +85,7 @@ CREATE TABLE _sync.oplog (
   error_code text
 );
 CREATE INDEX oplog_row ON _sync.oplog (table_id, pk, seq);
-CREATE INDEX oplog_status ON _sync.oplog (status, seq);
+${REPLICA_INDEXES}
 CREATE TABLE _sync.row_meta (
   table_id int NOT NULL,
   pk jsonb NOT NULL,

@@ -15,6 +15,7 @@ import type { TableEntry } from './tracking';
 import { pushBatch, type OpResult, type PushOp } from './push';
 import { applyPulled, hasChanges, readChanges } from './pull';
 import { appendEvents } from './timeline';
+import { queryJsonText } from './jsonRows';
 import { isTransientCode } from './transientErrors';
 
 export interface SyncDeps {
@@ -31,16 +32,15 @@ export interface SyncDeps {
 }
 
 interface OpRow {
-  seq: string;
+  seq: number;
   table_id: number;
   pk: RowImage;
   kind: PushOp['kind'];
   before: RowImage | null;
   after: RowImage | null;
-  base_version: string;
+  base_version: number;
   hlc: string;
   retries: number;
-  claim: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,20 +66,19 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
     let lastSeq = 0;
     for (let batchNo = 1; ; batchNo++) {
       // choose the batch and mark it sent in one statement (RETURNING order is not promised: sorted below)
-      const batch = await r.db.query<OpRow>(
-        `WITH b AS (SELECT seq FROM _sync.oplog WHERE status IN ('pending', 'sent') AND seq > $1 ORDER BY seq LIMIT $2)
-         UPDATE _sync.oplog o SET status = 'sent' FROM b WHERE o.seq = b.seq
-         RETURNING o.seq, o.table_id, o.pk, o.kind, o.before, o.after, o.base_version, o.hlc, o.retries,
-           o.base_version + (SELECT count(*) FROM _sync.oplog p WHERE p.table_id = o.table_id AND p.pk = o.pk
-                               AND p.base_version = o.base_version AND p.seq <= o.seq) AS claim`,
+      const rows = await queryJsonText<OpRow>(
+        r.db,
+        `WITH b AS (SELECT seq FROM _sync.oplog WHERE status IN ('pending', 'sent') AND seq > $1 ORDER BY seq LIMIT $2),
+         u AS (UPDATE _sync.oplog o SET status = 'sent' FROM b WHERE o.seq = b.seq
+               RETURNING o.seq, o.table_id, o.pk, o.kind, o.before, o.after, o.base_version, o.hlc, o.retries)
+         SELECT json_agg(u ORDER BY u.seq)::text AS j FROM u`,
         [lastSeq, d.batchSize],
       );
-      if (!batch.rows.length) break;
-      batch.rows.sort((x, y) => Number(x.seq) - Number(y.seq));
-      lastSeq = Number(batch.rows[batch.rows.length - 1]!.seq);
-      const ops: PushOp[] = batch.rows.map((x) => ({
+      if (!rows.length) break;
+      lastSeq = Number(rows[rows.length - 1]!.seq);
+      const ops: PushOp[] = rows.map((x) => ({
         opId: `${r.name}:${x.seq}`, tableId: x.table_id, pk: x.pk, kind: x.kind, before: x.before, after: x.after,
-        baseVersion: Number(x.base_version), hlc: x.hlc, claim: Number(x.claim), retries: x.retries,
+        baseVersion: Number(x.base_version), hlc: x.hlc, retries: x.retries,
       }));
       let results: OpResult[];
       let events: TimelineEvent[];
@@ -87,7 +86,7 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
       try {
         const ctx = {
           replica: r.name, tables: d.tables, rules: d.rules, defaultStrategy: d.defaultStrategy, maxRetries: d.maxRetries,
-          nowMs: d.now(), at: at(),
+          nowMs: d.now(), at: at(), claims: (c: readonly PushOp[]) => readClaims(r, c),
         };
         ({ results, events } = await d.hub.transaction(async (tx) => {
           const out = await pushBatch(tx, ctx, batchNo, ops);
@@ -173,6 +172,21 @@ async function recordResults(db: SqlPort, replica: string, results: readonly OpR
       [seqs, r.status, r.retries, r.error, r.errorCode],
     );
   }
+}
+
+/**
+ * Version claims (higher_version_wins) of some queued ops: base version + the row's local ops on that base up to
+ * and including the op. Read only for ops in conflict, not for every op sent.
+ */
+async function readClaims(r: Replica, ops: readonly PushOp[]): Promise<Map<string, number>> {
+  const prefix = `${r.name}:`;
+  const q = await r.db.query<{ seq: string; claim: string }>(
+    `SELECT o.seq, o.base_version + (SELECT count(*) FROM _sync.oplog p WHERE p.table_id = o.table_id AND p.pk = o.pk
+                                       AND p.base_version = o.base_version AND p.seq <= o.seq) AS claim
+     FROM _sync.oplog o WHERE o.seq = ANY($1::bigint[])`,
+    [ops.map((o) => Number(o.opId.slice(prefix.length)))],
+  );
+  return new Map(q.rows.map((x) => [`${prefix}${x.seq}`, Number(x.claim)]));
 }
 
 /** Parked ops a person resolved at the hub since: take their new status. */

@@ -81,6 +81,29 @@ export function defineEngineSuite(label: string, openHub?: () => Promise<SqlPort
       assert.deepEqual(await rows(w.b, 'SELECT * FROM todo'), await rows(w.hub, 'SELECT * FROM todo'));
     });
 
+    it('captures and merges a 120-column table and columns without equality (json, point, xml) column by column', async () => {
+      const extra = Array.from({ length: 116 }, (_, i) => `c${i + 1} int DEFAULT 0`).join(', ');
+      const schema = `CREATE TABLE wide (id int PRIMARY KEY, doc json, spot point, x xml, ${extra})`;
+      const seed = `INSERT INTO wide (id, doc, spot, x) VALUES (1, '{"a": 1}', '(1,2)', '<a/>')`;
+      const { pg, clock } = await playground(w, schema, { seed, rules: [{ table: 'wide', strategy: 'field_merge' }] });
+      await pg.replica('A').exec(`UPDATE wide SET c116 = 7, doc = '{"a": 2}'`);
+      await pg.replica('A').exec(`UPDATE wide SET spot = spot`); // changes nothing: no op
+      const [op, ...none] = await pg.replica('A').ops();
+      assert.equal(none.length, 0, 'a no-op update was captured');
+      assert.deepEqual(op!.changed, ['c116', 'doc']);
+      clock.advance(1000);
+      await pg.replica('B').exec(`UPDATE wide SET c1 = 3, x = '<b/>', spot = '(5,6)'`);
+      await pg.syncToEnd('A');
+      await pg.syncToEnd('B'); // conflicts with A's update: field_merge keeps A's columns and B's
+      const q = 'SELECT c1, c116, doc::text AS doc, spot::text AS spot, x::text AS x FROM wide';
+      const expected = [{ c1: 3, c116: 7, doc: '{"a": 2}', spot: '(5,6)', x: '<b/>' }];
+      assert.deepEqual(await rows(w.hub, q), expected);
+      assert.equal((await pg.conflicts())[0]!.outcome, 'merged');
+      await pg.syncAll();
+      assert.deepEqual(await rows(w.a, q), expected);
+      assert.deepEqual(await rows(w.b, q), expected);
+    });
+
     it('custom strategy: the hub function decides; NULL rejects the op', async () => {
       const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED });
       await pg.hubExec(`CREATE FUNCTION public.sum_qty(base jsonb, hub jsonb, incoming jsonb, t text) RETURNS jsonb
