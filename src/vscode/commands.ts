@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { redact } from '../core/connections/redact';
 import { CommandIds, type CommandKey } from './commandIds';
 import type { Log } from './log';
 
@@ -19,7 +20,7 @@ export function registerCommands(table: CommandTable, log: Log): vscode.Disposab
         return await handler(...args);
       } catch (e) {
         log.error(`command ${CommandIds[key]} failed`, e);
-        const message = e instanceof Error ? e.message : String(e);
+        const message = redact(e instanceof Error ? e.message : String(e));
         void vscode.window.showErrorMessage(message, 'Show Log').then((pick) => pick && log.show());
         return undefined;
       }

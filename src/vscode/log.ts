@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
+import { redact } from '../core/connections/redact';
 
 /**
  * The extension's log (Output > Sync Playground). Secrets never reach it: callers pass no passwords, and
- * `redact` strips any password that slipped into a connection string.
+ * `redact` (src/core/connections/redact.ts) strips any password that slipped into a connection string.
  */
 export class Log implements vscode.Disposable {
   readonly #channel: vscode.LogOutputChannel;
@@ -31,11 +32,4 @@ export class Log implements vscode.Disposable {
   dispose(): void {
     this.#channel.dispose();
   }
-}
-
-/** Removes passwords from connection strings (`postgres://user:secret@host` → `postgres://user:***@host`). */
-export function redact(text: string): string {
-  return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@')
-    .replace(/(password\s*[=:]\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1***');
 }

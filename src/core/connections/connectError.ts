@@ -4,6 +4,8 @@
  * the same wherever it shows (test connection, tree, SQL runner).
  */
 
+import { redact } from './redact';
+
 /** What went wrong, from the network up. */
 export type ConnectFailureKind =
   | 'dns' // the host name does not resolve
@@ -32,11 +34,11 @@ export class ConnectError extends Error {
   constructor(
     readonly kind: ConnectFailureKind,
     readonly target: ConnectTarget,
-    /** What the driver or the server said, verbatim (no secrets: drivers do not echo passwords). */
+    /** What the driver or the server said (drivers do not echo passwords; the message is redacted all the same). */
     readonly detail: string,
     options?: { cause?: unknown; timeoutMs?: number },
   ) {
-    super(describe(kind, target, detail, options?.timeoutMs), options);
+    super(describe(kind, target, redact(detail), options?.timeoutMs), options);
     this.name = 'ConnectError';
   }
 

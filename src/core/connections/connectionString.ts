@@ -4,6 +4,7 @@
  * password, kept apart so that the password goes to secret storage and the rest to settings.
  */
 import { InvalidInputError } from '../errors';
+import { redact } from './redact';
 import { SSL_MODES, type ProfileDraft, type SslMode } from './profile';
 
 /** What a connection string says. `password` is split out: it must never be stored with the profile. */
@@ -20,6 +21,8 @@ export function parseConnectionString(text: string): ParsedConnectionString {
 }
 
 function parseUrl(s: string): ParsedConnectionString {
+  // URL parsers quietly encode a raw space; a URL with one is mistyped, and logs could not tell where it ends
+  if (/\s/.test(s)) throw new InvalidInputError('A postgres:// URL cannot contain spaces: write a space as %20, or use the form host=… password=\'…\'.');
   let url: URL;
   try {
     // WHATWG URL only knows the authority of special schemes; parse as http and keep our own scheme check
@@ -31,14 +34,23 @@ function parseUrl(s: string): ParsedConnectionString {
     throw new InvalidInputError('Connection strings with several hosts are not supported: keep one host.');
   }
   const kv: Record<string, string> = {};
-  if (url.hostname) kv.host = decodeURIComponent(url.hostname.replace(/^\[(.*)\]$/, '$1'));
+  if (url.hostname) kv.host = decode(url.hostname.replace(/^\[(.*)\]$/, '$1'), 'host');
   if (url.port) kv.port = url.port;
-  if (url.username) kv.user = decodeURIComponent(url.username);
-  if (url.password) kv.password = decodeURIComponent(url.password);
-  const db = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (url.username) kv.user = decode(url.username, 'user name');
+  if (url.password) kv.password = decode(url.password, 'password');
+  const db = decode(url.pathname.replace(/^\//, ''), 'database name');
   if (db) kv.dbname = db;
   for (const [k, v] of url.searchParams) kv[k] = v;
   return fromKeywords(kv);
+}
+
+/** Percent-decodes one part of a URL; a stray `%` is an input error that names the part (never its text). */
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new InvalidInputError(`The ${what} in the connection string has a % that is not followed by two hex digits: write a % as %25.`);
+  }
 }
 
 /** libpq keyword/value: `key = value` pairs, values optionally single-quoted with `\'` and `\\` escapes. */
@@ -46,16 +58,21 @@ function parseKeywords(s: string): ParsedConnectionString {
   const kv: Record<string, string> = {};
   const re = /\s*([A-Za-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s']*))/y;
   let i = 0;
+  let key = '';
   while (i < s.length) {
     if (/^\s*$/.test(s.slice(i))) break;
     re.lastIndex = i;
     const m = re.exec(s);
     if (!m) {
+      // what follows password= is (part of) the password: the message must not quote it
       throw new InvalidInputError(
-        `Cannot read the connection string near "${s.slice(i, i + 20).trim()}": expected key=value pairs or a postgres:// URL.`,
+        key === 'password'
+          ? "Cannot read the password in the connection string: put it in single quotes, with \\' for a quote inside it."
+          : `Cannot read the connection string near "${redact(s.slice(i, i + 20).trim())}": expected key=value pairs or a postgres:// URL.`,
       );
     }
-    kv[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!;
+    key = m[1]!.toLowerCase();
+    kv[key] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!;
     i = re.lastIndex;
   }
   return fromKeywords(kv);

@@ -1,4 +1,5 @@
 import { DbError } from '../errors';
+import { redact } from '../connections/redact';
 import type { Cell, RowsPage, RunSnapshot, StatementFailure, StatementSummary } from '../../protocol/resultsModel';
 import { toCell } from './cellValues';
 import type { QuerySession, StatementStream } from './querySession';
@@ -205,18 +206,21 @@ export class QueryRun {
   }
 }
 
-/** A statement's error as the results panel shows it: Postgres' message, code, detail, hint and position. */
+/**
+ * A statement's error as the results panel shows it: Postgres' message, code, detail, hint and position. Message
+ * and detail are redacted: a server may quote a connection string (dblink, CREATE SUBSCRIPTION) with its password.
+ */
 export function failure(index: number, sql: string, e: unknown): StatementFailure {
   if (DbError.is(e)) {
     return {
       index,
       sql,
-      message: e.message,
+      message: redact(e.message),
       ...(e.code ? { code: e.code } : {}),
-      ...(e.detail ? { detail: e.detail } : {}),
+      ...(e.detail ? { detail: redact(e.detail) } : {}),
       ...(e.hint ? { hint: e.hint } : {}),
       ...(e.position !== undefined ? { position: e.position } : {}),
     };
   }
-  return { index, sql, message: e instanceof Error ? e.message : String(e) };
+  return { index, sql, message: redact(e instanceof Error ? e.message : String(e)) };
 }
