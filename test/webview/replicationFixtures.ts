@@ -110,7 +110,7 @@ export function timelineSnapshot(): TimelineSnapshot {
   });
   return {
     playground: 'inventory',
-    lanes: ['hub', 'shop1', 'shop2'],
+    lanes: ['hub', 'shop1', 'shop2', 'shop3'],
     events: [
       ev(1, 'shop1', 'replica_offline', 'shop1 went offline'),
       ev(2, 'shop2', 'sync_started', 'sync started: 1 op(s) to push, cursor 3', { queued: 1, cursor: 3 }),
@@ -124,6 +124,8 @@ export function timelineSnapshot(): TimelineSnapshot {
       ev(10, 'shop1', 'change_pulled', 'pulled change 4 of product(sku="A-100") from shop2, version 2: kept_local', { changeSeq: 4, result: 'kept_local' }),
       ev(11, 'shop1', 'sync_finished', 'sync finished: pushed 1, conflicts 1, pulled 1', { pushed: 1, conflicts: 1 }),
       ev(12, 'hub', 'conflict_resolved_manually', 'conflict #1 resolved by hand: took incoming', { conflictId: 1, choice: 'incoming' }),
+      ev(13, 'shop3', 'replica_added', 'replica added: a copy of the hub (3 row(s), up to change 4)', { rows: 3, cursor: 4, clockSkewMs: 0 }),
+      ev(14, 'shop3', 'replica_removed', 'replica removed: 1 queued op(s) lost', { lostOps: 1 }),
     ],
   };
 }

@@ -27,6 +27,8 @@ const EVENT_ICONS: Record<string, string> = {
   sync_finished: 'debug-stop',
   replica_online: 'plug',
   replica_offline: 'debug-disconnect',
+  replica_added: 'add',
+  replica_removed: 'trash',
 };
 
 /** The timeline page: every event in order, one column (lane) per replica, filter and search, event details. */
@@ -130,6 +132,12 @@ export class TimelineApp {
   #lanes(s: TimelineSnapshot | undefined, events: TimelineEventView[], selected: TimelineEventView | undefined): HTMLElement {
     const hidden = new Set((this.#ui.hidden ?? '').split(',').filter(Boolean));
     const lanes = (s?.lanes ?? []).filter((l) => !hidden.has(l));
+    // names are not reused, so a lane with a replica_removed event is a replica that has left
+    const removed = new Set((s?.events ?? []).filter((e) => e.type === 'replica_removed').map((e) => e.replica));
+    const laneHead = (l: string) =>
+      removed.has(l)
+        ? h('th', { class: 'lane removed', title: `${l} was removed from the playground` }, icon('device-mobile'), ` ${l} (removed)`)
+        : h('th', { class: 'lane' }, icon(l === 'hub' ? 'server' : 'device-mobile'), ` ${l}`);
     const select = (e: TimelineEventView) => this.#set({ selected: String(e.seq) });
     const key = (ev: KeyboardEvent, i: number) => {
       const next = ev.key === 'ArrowDown' ? events[i + 1] : ev.key === 'ArrowUp' ? events[i - 1] : undefined;
@@ -145,7 +153,7 @@ export class TimelineApp {
       h(
         'table',
         { class: 'lanes', role: 'grid', 'aria-label': 'Sync events by replica' },
-        h('thead', null, h('tr', null, h('th', { class: 'seq' }, '#'), h('th', { class: 'time' }, 'Time'), ...lanes.map((l) => h('th', { class: 'lane' }, icon(l === 'hub' ? 'server' : 'device-mobile'), ` ${l}`)))),
+        h('thead', null, h('tr', null, h('th', { class: 'seq' }, '#'), h('th', { class: 'time' }, 'Time'), ...lanes.map(laneHead))),
         h(
           'tbody',
           null,

@@ -22,10 +22,13 @@ export function timelineEventView(e: TimelineEvent): TimelineEventView {
 }
 
 export async function timelineSnapshot(session: PlaygroundSession): Promise<TimelineSnapshot> {
-  const events = await session.timeline();
+  const events = (await session.timeline()).slice(-MAX_EVENTS);
+  const current = session.playground.replicas.map((r) => r.name);
+  // a removed replica keeps its lane while its events are shown (its replica_removed event among them)
+  const gone = [...new Set(events.map((e) => e.replica))].filter((n) => n !== HUB && !current.includes(n));
   return {
     playground: session.name,
-    lanes: [HUB, ...session.playground.replicas.map((r) => r.name)],
-    events: events.slice(-MAX_EVENTS).map(timelineEventView),
+    lanes: [HUB, ...current, ...gone],
+    events: events.map(timelineEventView),
   };
 }

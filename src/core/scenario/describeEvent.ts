@@ -38,6 +38,10 @@ export function describeEvent(e: TimelineEvent): string {
       return 'replica is online';
     case 'replica_offline':
       return 'replica is offline';
+    case 'replica_added':
+      return `replica added: a copy of the hub (${e.rows} row(s), up to change ${e.cursor})${e.clockSkewMs ? `, clock skew ${e.clockSkewMs > 0 ? '+' : ''}${e.clockSkewMs} ms` : ''}`;
+    case 'replica_removed':
+      return `replica removed${e.lostOps === undefined ? '' : e.lostOps ? `: ${e.lostOps} queued op(s) lost` : ', nothing queued'}`;
     case 'conflict_resolved_manually': {
       const c = e.choice;
       return `conflict #${e.conflictId} (${e.opId}) resolved by a person: ${typeof c === 'string' ? `took ${c}` : `edited row ${JSON.stringify(c.row)}`}`;

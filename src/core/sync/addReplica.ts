@@ -13,6 +13,9 @@
  *
  * Removing unregisters the replica at the hub: its queued ops are lost (the UI asks first), what it already pushed
  * stays. The replica's database is the caller's and is left alone.
+ *
+ * Both are recorded in the timeline (`replica_added`, `replica_removed`) in the hub transaction that registers or
+ * unregisters the replica.
  */
 import type { Queryable, SqlPort } from '../sql';
 import { InvalidInputError } from '../errors';
@@ -22,6 +25,7 @@ import { discoverTables, pkJson, registerTables, replicaCaptureSql, type TableEn
 import { applyWrites } from './hubApply';
 import { displayName, qualified } from './ident';
 import { parseHlc } from './hlc';
+import { appendEvents } from './timeline';
 
 /** Same rule as `Playground.create`: used in op ids and HLCs. */
 const REPLICA_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/;
@@ -72,6 +76,11 @@ export async function installReplica(d: InstallDeps, spec: NewReplica): Promise<
     throw new InvalidInputError(`Replica name "${name}" is not allowed: use 1-63 letters, digits, "_", "-" or "." (and not "hub").`, 'name');
   }
   if (d.existing.includes(name)) throw new InvalidInputError(`The playground has a replica named "${name}" already.`, 'name');
+  // op ids are `name:seq`: a new replica under a removed one's name would have its ops taken for the old ones
+  const known = await d.hub.query('SELECT 1 FROM _sync.applied_ops WHERE replica = $1 LIMIT 1', [name]);
+  if (known.rows.length) {
+    throw new InvalidInputError(`The hub has ops from an earlier replica named "${name}" (their ids would clash with the new replica's): choose another name.`, 'name');
+  }
   const skew = Math.trunc(spec.clockSkewMs ?? 0);
   if (!Number.isFinite(skew)) throw new InvalidInputError(`Clock skew must be a number of milliseconds, not ${spec.clockSkewMs}.`, 'clockSkewMs');
   const schema = spec.schema ?? (await recordedSchema(d.hub));
@@ -82,6 +91,7 @@ export async function installReplica(d: InstallDeps, spec: NewReplica): Promise<
   if (used.rows[0]?.t) throw new InvalidInputError(`The database given for replica ${name} belongs to a playground already: give an empty database.`, 'db');
 
   let registered = false;
+  let eventSeq: number | undefined;
   try {
     await db.transaction(async (tx) => {
       await tx.exec(REPLICA_SCHEMA_SQL);
@@ -97,6 +107,9 @@ export async function installReplica(d: InstallDeps, spec: NewReplica): Promise<
       const snap = await d.hub.transaction(async (htx) => {
         const s = await snapshotHub(htx, d.tables);
         await htx.query('INSERT INTO _sync.replicas (name, ord) SELECT $1, coalesce(max(ord), 0) + 1 FROM _sync.replicas', [name]);
+        const rows = [...s.rows.values()].reduce((n, rs) => n + rs.length, 0);
+        const [ev] = await appendEvents(htx, [{ type: 'replica_added', at: new Date(d.nowMs).toISOString(), replica: name, rows, cursor: s.cursor, clockSkewMs: skew }]);
+        eventSeq = ev!.seq;
         return s;
       });
       registered = true;
@@ -120,7 +133,11 @@ export async function installReplica(d: InstallDeps, spec: NewReplica): Promise<
       await tx.query(`SELECT set_config('sync.applying', 'off', true)`);
     });
   } catch (e) {
-    if (registered) await unregisterReplica(d.hub, name);
+    if (registered) {
+      await unregisterReplica(d.hub, name);
+      // the replica never joined: its event goes with the registration
+      await d.hub.query('DELETE FROM _sync.timeline WHERE seq = $1', [eventSeq]);
+    }
     throw e;
   }
 }
@@ -159,10 +176,23 @@ async function snapshotHub(tx: Queryable, tables: readonly TableEntry[]): Promis
   return { rows, cursor: Number(c.rows[0]!.cursor), hlc: c.rows[0]!.hlc };
 }
 
-/** Unregisters a replica at the hub and drops the refreshes addressed to it (nobody will pull them). */
-export async function unregisterReplica(hub: SqlPort, name: string): Promise<void> {
+/** How a removal is recorded in the timeline. */
+export interface Removal {
+  readonly at: string;
+  /** Ops still in the replica's queue (lost with it), when its database could be read. */
+  readonly lostOps?: number;
+}
+
+/**
+ * Unregisters a replica at the hub and drops the refreshes addressed to it (nobody will pull them). With `removal`,
+ * a `replica_removed` event is recorded in the same transaction (without: undoing a failed add).
+ */
+export async function unregisterReplica(hub: SqlPort, name: string, removal?: Removal): Promise<void> {
   await hub.transaction(async (tx) => {
     await tx.query('DELETE FROM _sync.replicas WHERE name = $1', [name]);
     await tx.query('DELETE FROM _sync.changes WHERE target = $1', [name]);
+    if (removal) {
+      await appendEvents(tx, [{ type: 'replica_removed', at: removal.at, replica: name, ...(removal.lostOps !== undefined ? { lostOps: removal.lostOps } : {}) }]);
+    }
   });
 }

@@ -137,6 +137,23 @@ export interface ReplicaStateEvent extends EventBase {
   readonly type: 'replica_online' | 'replica_offline';
 }
 
+/** A replica joined the live playground as a copy of the hub as it was then (addReplica.ts), not a replay of history. */
+export interface ReplicaAddedEvent extends EventBase {
+  readonly type: 'replica_added';
+  /** Rows copied from the hub, over every tracked table. */
+  readonly rows: number;
+  /** The hub's latest change when it was copied: the replica pulls only what comes after. */
+  readonly cursor: number;
+  readonly clockSkewMs: number;
+}
+
+/** A replica left the playground: unregistered at the hub; what it had pushed stays. */
+export interface ReplicaRemovedEvent extends EventBase {
+  readonly type: 'replica_removed';
+  /** Ops still in its queue (pending, sent or failed), lost with it; absent when its database could not be read. */
+  readonly lostOps?: number;
+}
+
 export interface ManualResolutionEvent extends EventBase {
   readonly type: 'conflict_resolved_manually';
   readonly conflictId: number;
@@ -160,7 +177,7 @@ export type SyncEvent =
   | SyncFinishedEvent;
 
 /** Everything the timeline holds. */
-export type TimelineEvent = SyncEvent | ReplicaStateEvent | ManualResolutionEvent;
+export type TimelineEvent = SyncEvent | ReplicaStateEvent | ReplicaAddedEvent | ReplicaRemovedEvent | ManualResolutionEvent;
 
 export type TimelineEventType = TimelineEvent['type'];
 

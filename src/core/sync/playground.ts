@@ -427,7 +427,9 @@ export class Playground extends Disposable {
   async removeReplica(name: string): Promise<void> {
     const r = this.replica(name);
     if (this.#running.has(name)) throw new InvalidInputError(`A sync of replica ${name} is running: remove it after the sync ends.`, 'replica');
-    await unregisterReplica(this.hub, name);
+    // a replica whose database is broken can still be removed: the timeline then does not say what it lost
+    const c = await r.counts().catch(() => undefined);
+    await unregisterReplica(this.hub, name, { at: this.#at(), ...(c ? { lostOps: c.pending + c.sent + c.failed } : {}) });
     this.#replicas.splice(this.#replicas.indexOf(r), 1);
   }
 

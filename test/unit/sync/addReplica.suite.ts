@@ -69,8 +69,11 @@ export function defineAddReplicaSuite(label: string, openHub?: () => Promise<Sql
         assert.match(e.message, /does not create table todo/);
         return true;
       });
+      // a copy the new database refuses fails after the hub registered it: the registration and its event go again
+      await assert.rejects(pg.addReplica({ name: 'C', db: c, schema: SCHEMA.replace('name text', "name text CHECK (name <> 'home')") }), /check constraint/);
       assert.deepEqual(await rows(c, `SELECT to_regclass('_sync.meta') AS m, to_regclass('list') AS l`), [{ m: null, l: null }], 'the new database is untouched');
       assert.deepEqual(await rows(w.hub, 'SELECT name FROM _sync.replicas ORDER BY ord'), [{ name: 'A' }, { name: 'B' }]);
+      assert.deepEqual((await pg.timeline({ types: ['replica_added'] })).length, 0, 'no replica joined');
       assert.deepEqual(pg.replicas.map((x) => x.name), ['A', 'B']);
       await pg.addReplica({ name: 'C', db: c });
       assert.deepEqual(await rows(c, TODOS), await rows(w.hub, TODOS));
@@ -88,6 +91,40 @@ export function defineAddReplicaSuite(label: string, openHub?: () => Promise<Sql
       pg.dispose();
       const again = await Playground.open({ hub: w.hub, replicas: { A: w.a } });
       assert.deepEqual(again.replicas.map((x) => x.name), ['A']);
+    });
+
+    it('records replica_added and replica_removed in the timeline; refuses a removed name whose ops the hub has', async () => {
+      const { pg } = await playground(w, SCHEMA, { seed: SEED });
+      await pg.replica('B').exec(`DELETE FROM todo`); // two ops queued at B, never pushed
+      await pg.replica('A').exec(`INSERT INTO todo VALUES (3, 1, 'eggs')`);
+      await pg.syncToEnd('A');
+      c = await openPgliteFromTemplate();
+      await pg.addReplica({ name: 'C', db: c, clockSkewMs: 5000 });
+      await pg.removeReplica('B');
+      await pg.removeReplica('A');
+      const d = await openPgliteFromTemplate();
+      try {
+        await assert.rejects(pg.addReplica({ name: 'A', db: d }), (e: unknown) => {
+          assert.ok(InvalidInputError.is(e));
+          assert.match(e.message, /The hub has ops from an earlier replica named "A" .*choose another name/);
+          return true;
+        });
+        await pg.addReplica({ name: 'B', db: d }); // B never pushed anything: its name is free
+        const events = await pg.timeline({ types: ['replica_added', 'replica_removed'] });
+        const cursor = Number((await w.hub.query<{ m: string }>('SELECT max(seq) AS m FROM _sync.changes')).rows[0]!.m);
+        assert.deepEqual(
+          events.map(({ seq: _s, at: _a, ...e }) => e),
+          [
+            { type: 'replica_added', replica: 'C', rows: 4, cursor, clockSkewMs: 5000 },
+            { type: 'replica_removed', replica: 'B', lostOps: 2 },
+            { type: 'replica_removed', replica: 'A', lostOps: 0 },
+            { type: 'replica_added', replica: 'B', rows: 4, cursor, clockSkewMs: 0 },
+          ],
+        );
+        assert.deepEqual(await rows(d, TODOS), await rows(w.hub, TODOS));
+      } finally {
+        await d.close();
+      }
     });
   });
 }
