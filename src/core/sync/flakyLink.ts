@@ -12,7 +12,10 @@
 import type { QueryResult, Queryable, Row, RowCursor, SqlPort } from '../sql';
 import { DbError } from '../errors';
 
-/** What the link does to statements. Statement numbers count every query/exec/COMMIT through the link, from 1. */
+/**
+ * What the link does to statements. Statement numbers count every query/exec/COMMIT through the link, from 1 (with
+ * `per: 'transaction'`, a transaction counts once, at its COMMIT).
+ */
 export interface LinkFaults {
   /** Statement numbers that fail (see `lose`). */
   readonly failAt?: readonly number[];
@@ -28,6 +31,12 @@ export interface LinkFaults {
    * For a transaction, a lost COMMIT reply means the transaction committed but the caller sees an error.
    */
   readonly lose?: 'request' | 'reply';
+  /**
+   * `statement` (default): every statement is a round trip that can be lost, those inside a transaction too.
+   * `transaction`: a whole transaction is one round trip (as when the replica sends a batch to a sync service
+   * that runs it next to the hub): it is lost or delayed as a unit, at its COMMIT; statements inside pass.
+   */
+  readonly per?: 'statement' | 'transaction';
 }
 
 /** SQLSTATE connection_failure: what a driver reports when the link to the server breaks. */
@@ -91,11 +100,17 @@ export class FlakyLink implements SqlPort {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     let commitReplyLost: DbError | undefined;
+    const whole = this.#faults.per === 'transaction';
+    if (whole && this.#faults.latencyMs) await this.sleep(this.#faults.latencyMs);
     const out = await this.inner.transaction(async (tx) => {
-      const value = await fn({
-        query: <R = Row>(sql: string, params?: readonly unknown[]) => this.#through(sql, params, () => tx.query<R>(sql, params)),
-        exec: (sql: string) => this.#through(sql, undefined, () => tx.exec(sql)),
-      });
+      const value = await fn(
+        whole
+          ? tx
+          : {
+              query: <R = Row>(sql: string, params?: readonly unknown[]) => this.#through(sql, params, () => tx.query<R>(sql, params)),
+              exec: (sql: string) => this.#through(sql, undefined, () => tx.exec(sql)),
+            },
+      );
       // The COMMIT is a statement too. A lost request rolls back (thrown inside); a lost reply commits, then
       // throws: the fault that leaves the hub ahead of what the replica heard.
       const fault = this.#decide('COMMIT', undefined);

@@ -36,6 +36,7 @@ import { appendEvents, readTimeline } from './timeline';
 import { previewResolution, readConflicts, resolveManually } from './conflicts';
 import { discardOp, flushRefreshRequests, type DiscardOutcome } from './discard';
 import { installReplica, recordSchema, unregisterReplica, type NewReplica } from './addReplica';
+import { linkWait, ReplicaLinks, toLinkConditions, type LinkConditions, type LinkWait } from './replicaLink';
 
 /** One replica to create. */
 export interface ReplicaSpec {
@@ -109,6 +110,7 @@ export class Playground extends Disposable {
   #rules: ConflictRule[];
   readonly #replicas: Replica[];
   readonly #running = new Set<string>();
+  readonly #links = new ReplicaLinks();
 
   private constructor(
     readonly hub: SqlPort,
@@ -327,16 +329,34 @@ export class Playground extends Disposable {
     this.#running.add(replica);
     try {
       await this.#touchHubClock();
+      // the replica's traffic to the hub goes through its link, if it has one (replicaLink.ts)
+      const hub = this.#links.port(replica) ?? this.hub;
       // rows a person discarded ops of while offline: the hub sends them back with this sync's pull (discard.ts)
-      if (r.online) await flushRefreshRequests(this.hub, r, this.#tables);
+      if (r.online) await flushRefreshRequests(hub, r, this.#tables);
       return yield* runSync({
-        hub: this.hub, replica: r, tables: this.#tables, rules: this.#rules, defaultStrategy: this.settings.defaultStrategy,
+        hub, replica: r, tables: this.#tables, rules: this.#rules, defaultStrategy: this.settings.defaultStrategy,
         maxRetries: this.settings.maxRetries, batchSize: options.batchSize ?? this.settings.batchSize, now: () => this.clock.now(),
         direction: options.direction ?? 'both', ...(options.loseAckAfterBatch !== undefined ? { loseAckAfterBatch: options.loseAckAfterBatch } : {}),
       });
     } finally {
       this.#running.delete(replica);
     }
+  }
+
+  /**
+   * Sets the network conditions of a replica's link to the hub (its syncs go through it; its local writes do
+   * not), or with null the perfect link. `wait` is how latency passes: by default simulated time moves on.
+   */
+  setLink(replica: string, conditions: Partial<LinkConditions> | null, wait: LinkWait = linkWait(this.clock, false)): LinkConditions | undefined {
+    this.replica(replica);
+    const c = conditions ? toLinkConditions(conditions) : undefined;
+    this.#links.set(replica, c, this.hub, wait);
+    return c;
+  }
+
+  /** A replica's link conditions; undefined: the perfect link. */
+  link(replica: string): LinkConditions | undefined {
+    return this.#links.conditions(this.replica(replica).name);
   }
 
   /** `sync()` run to the end. */
@@ -431,6 +451,7 @@ export class Playground extends Disposable {
     const c = await r.counts().catch(() => undefined);
     await unregisterReplica(this.hub, name, { at: this.#at(), ...(c ? { lostOps: c.pending + c.sent + c.failed } : {}) });
     this.#replicas.splice(this.#replicas.indexOf(r), 1);
+    this.#links.delete(name);
   }
 
   #at(): string {

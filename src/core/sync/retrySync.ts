@@ -44,11 +44,13 @@ export async function* syncWithRetry(
   for (let attempt = 1; ; attempt++) {
     let failure: DbError | undefined;
     let summary: SyncSummary | undefined;
+    const it = pg.sync(replica, options);
+    let finished = false;
     try {
-      const it = pg.sync(replica, options);
       for (;;) {
         const n = await it.next();
         if (n.done) {
+          finished = true;
           summary = n.value;
           break;
         }
@@ -59,8 +61,13 @@ export async function* syncWithRetry(
         yield e;
       }
     } catch (e) {
+      finished = true; // a generator that threw has ended
       if (!isTransient(e)) throw e;
       failure = e;
+    } finally {
+      // stopped by the caller (a step-mode Stop) while paused on an event: end the engine's sync too, or the
+      // replica stays marked as syncing
+      if (!finished) await it.return(undefined as never);
     }
     if (!failure && summary) return summary;
     if (attempt >= policy.attempts) {
