@@ -20,20 +20,34 @@ export function upsertSql(t: TableEntry): string {
     ON CONFLICT (${t.pk.map(quoteIdent).join(', ')}) ${onConflict}`;
 }
 
-/** `DELETE … USING jsonb_populate_recordset(…)`: parameter $1 = jsonb array of primary keys. */
-export function deleteSql(t: TableEntry): string {
+/**
+ * The rows of `h` whose keys are in the jsonb array $1. A single-column key is matched with `= ANY(array)`, which the
+ * planner answers through the primary key index; as a join (the only form for a composite key), with no statistics,
+ * it may hash-join a scan of the whole table for every batch. (Not by ctid: partitions repeat ctids.)
+ */
+export function rowsByKeySql(t: TableEntry): string {
   const key = (a: string) => `(${t.pk.map((c) => `${a}.${quoteIdent(c)}`).join(', ')})`;
-  return `DELETE FROM ${qualified(t)} h USING jsonb_populate_recordset(NULL::${qualified(t)}, $1::jsonb) p
-    WHERE ${key('h')} = ${key('p')}`;
+  const rows = `jsonb_populate_recordset(NULL::${qualified(t)}, $1::jsonb) p`;
+  if (t.pk.length === 1) {
+    const k = quoteIdent(t.pk[0]!);
+    return `h.${k} = ANY(ARRAY(SELECT p.${k} FROM ${rows}))`;
+  }
+  return `${key('h')} IN (SELECT ${t.pk.map((c) => `p.${quoteIdent(c)}`).join(', ')} FROM ${rows})`;
+}
+
+/** Deletes the rows with the given keys: parameter $1 = jsonb array of primary keys. */
+export function deleteSql(t: TableEntry): string {
+  return `DELETE FROM ${qualified(t)} h WHERE ${rowsByKeySql(t)}`;
 }
 
 /** `to_jsonb` of the rows with the given keys: parameter $1 = jsonb array of {i, pk}. Returns (i, row). */
 export function fetchRowsSql(t: TableEntry): string {
   const key = (a: string) => `(${t.pk.map((c) => `${a}.${quoteIdent(c)}`).join(', ')})`;
+  // by key through the primary key index (OFFSET 0: not flattened into a hash join over the whole table)
   return `SELECT x.i, to_jsonb(h.*) AS row
     FROM jsonb_to_recordset($1::jsonb) x(i int, pk jsonb)
     CROSS JOIN LATERAL jsonb_populate_record(NULL::${qualified(t)}, x.pk) p
-    JOIN ${qualified(t)} h ON ${key('h')} = ${key('p')}`;
+    CROSS JOIN LATERAL (SELECT * FROM ${qualified(t)} h WHERE ${key('h')} = ${key('p')} OFFSET 0) h`;
 }
 
 /** One write to apply. */

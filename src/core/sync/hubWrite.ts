@@ -16,7 +16,7 @@ import type { Queryable } from '../sql';
 import { DbError } from '../errors';
 import type { RowImage } from './types';
 import { quoteIdent, quoteLiteral, qualified } from './ident';
-import { upsertSql } from './hubApply';
+import { rowsByKeySql, upsertSql } from './hubApply';
 import { pkJson, type TableEntry } from './tracking';
 
 /** One op's write at the hub. */
@@ -80,10 +80,12 @@ function colHlcSql(t: TableEntry): string {
 }
 
 /** Parameters: $1 rows (jsonb array), $2 meta [{pk, op_id, hlc, ord}], $3 table id, $4 origin. Returns (i, version). */
+// The rows before the write, found by key through the primary key index: a lateral subquery the planner cannot
+// flatten (OFFSET 0), since without statistics it would hash-join a scan of the whole table for every batch.
 export function hubUpsertSql(t: TableEntry): string {
   return `WITH ${META},
-  o AS (SELECT ${pkJson(t, 'h')} AS pk, to_jsonb(h.*) AS row FROM ${qualified(t)} h
-        WHERE ${key(t, 'h')} IN (SELECT ${t.pk.map((c) => `p.${quoteIdent(c)}`).join(', ')} FROM jsonb_populate_recordset(NULL::${qualified(t)}, $1::jsonb) p)),
+  o AS (SELECT ${pkJson(t, 'h')} AS pk, to_jsonb(h.*) AS row FROM jsonb_populate_recordset(NULL::${qualified(t)}, $1::jsonb) p
+        CROSS JOIN LATERAL (SELECT * FROM ${qualified(t)} h WHERE ${key(t, 'h')} = ${key(t, 'p')} OFFSET 0) h),
   u AS (${upsertSql(t)} RETURNING ${pkJson(t, 'h')} AS pk, to_jsonb(h.*) AS row),
   w AS (SELECT u.pk, o.row AS before, u.row AS after, m.op_id, m.hlc, m.ord,
           ${colHlcSql(t)} AS col_hlc
@@ -94,8 +96,7 @@ export function hubUpsertSql(t: TableEntry): string {
 /** Parameters as hubUpsertSql, $1 = jsonb array of primary keys. */
 export function hubDeleteSql(t: TableEntry): string {
   return `WITH ${META},
-  d AS (DELETE FROM ${qualified(t)} h USING jsonb_populate_recordset(NULL::${qualified(t)}, $1::jsonb) p
-        WHERE ${key(t, 'h')} = ${key(t, 'p')} RETURNING ${pkJson(t, 'h')} AS pk, to_jsonb(h.*) AS row),
+  d AS (DELETE FROM ${qualified(t)} h WHERE ${rowsByKeySql(t)} RETURNING ${pkJson(t, 'h')} AS pk, to_jsonb(h.*) AS row),
   w AS (SELECT d.pk, d.row AS before, NULL::jsonb AS after, m.op_id, m.hlc, m.ord, NULL::jsonb AS col_hlc
         FROM d JOIN m ON m.pk = d.pk),${RECORD}`;
 }

@@ -65,7 +65,7 @@ export async function applyPulled(
     const busy = await tx.query<{ i: number }>(
       `SELECT x.i FROM jsonb_to_recordset($1::jsonb) x(i int, table_id int, pk jsonb)
        WHERE EXISTS (SELECT 1 FROM _sync.oplog o WHERE o.table_id = x.table_id AND o.pk = x.pk
-                     AND o.status IN ('pending', 'sent', 'conflict'))`,
+                     AND o.status IN ('pending', 'sent', 'conflict') OFFSET 0)`, // OFFSET 0: an index probe per key, no scan of the queue
       [JSON.stringify(keys)],
     );
     const keptLocal = new Set(busy.rows.map((r) => r.i));

@@ -75,6 +75,12 @@ interface RowState {
   col_hlc: Record<string, string>;
 }
 
+/**
+ * `x`'s row versions, looked up by key through the primary key index: a lateral subquery the planner cannot flatten
+ * (OFFSET 0). As a join, with no statistics, it hash-joins a scan of the whole `row_version` table per batch.
+ */
+const VERSION_BY_KEY = `CROSS JOIN LATERAL (SELECT * FROM _sync.row_version v WHERE v.table_id = x.table_id AND v.pk = x.pk OFFSET 0) v`;
+
 const keyOf = (tableId: number, pk: RowImage) => `${tableId}:${JSON.stringify(pk)}`;
 const isConstraint = (e: DbError) => (e.code ?? '').startsWith('23');
 
@@ -159,7 +165,7 @@ async function pushRound(
   const state = await tx.query<RowState & { ord: number }>(
     `SELECT x.ord, v.version, v.origin, v.chain_base, v.hlc, v.deleted, v.col_hlc
      FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, ord int)
-     JOIN _sync.row_version v ON v.table_id = x.table_id AND v.pk = x.pk`,
+     ${VERSION_BY_KEY}`,
     [JSON.stringify(staged)],
   );
   const stateOf = new Map(state.rows.map((r) => [r.ord, r]));
@@ -316,7 +322,7 @@ async function pushRound(
   if (unchanged.length) {
     const versions = await tx.query<{ ord: number; version: string }>(
       `SELECT x.ord, v.version FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, ord int)
-       JOIN _sync.row_version v ON v.table_id = x.table_id AND v.pk = x.pk`,
+       ${VERSION_BY_KEY}`,
       [JSON.stringify(unchanged)],
     );
     for (const r of versions.rows) versionOf.set(r.ord, Number(r.version));
@@ -425,7 +431,7 @@ export async function refreshRows(
      SELECT x.table_id, x.pk, CASE WHEN nullif(x.row, 'null') IS NULL THEN 'delete' ELSE 'update' END, nullif(x.row, 'null'),
        coalesce(v.version, 0), coalesce(v.hlc, _sync.hlc_text(0, 0, 'hub')), coalesce(v.origin, 'hub'), $2
      FROM jsonb_to_recordset($1::jsonb) x(i int, table_id int, pk jsonb, row jsonb)
-     LEFT JOIN _sync.row_version v ON v.table_id = x.table_id AND v.pk = x.pk
+     ${VERSION_BY_KEY.replace('CROSS JOIN LATERAL', 'LEFT JOIN LATERAL')} ON true
      ORDER BY x.i`,
     [JSON.stringify(payload), ctx.replica],
   );

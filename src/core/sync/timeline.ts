@@ -8,17 +8,22 @@ import type { TimelineEvent, UnnumberedEvent } from './events';
 /** Appends events in order and returns them numbered. */
 export async function appendEvents(q: Queryable, events: readonly UnnumberedEvent[]): Promise<TimelineEvent[]> {
   if (!events.length) return [];
-  // one result row for the whole batch (a push of 500 ops records ~500 events), not one per event
-  const r = await q.query<{ seqs: string }>(
+  // one result row for the whole batch (a push of 500 ops records ~500 events), not one per event; the numbers
+  // as a range when they are consecutive (always on PGlite), listed only when another writer took some between
+  const r = await q.query<{ lo: string; hi: string; n: number; seqs: string | null }>(
     `WITH ins AS (
        INSERT INTO _sync.timeline (replica, event)
        SELECT e.value ->> 'replica', e.value FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY e(value, i) ORDER BY e.i
        RETURNING seq)
-     SELECT string_agg(seq::text, ',' ORDER BY seq) AS seqs FROM ins`,
+     SELECT min(seq) AS lo, max(seq) AS hi, count(*)::int AS n,
+       CASE WHEN max(seq) - min(seq) + 1 = count(*) THEN NULL ELSE string_agg(seq::text, ',' ORDER BY seq) END AS seqs
+     FROM ins`,
     [JSON.stringify(events)],
   );
   // sequence values are taken in insertion order, so the sorted values follow the events
-  const seqs = r.rows[0]!.seqs.split(',').map(Number);
+  const row = r.rows[0]!;
+  const lo = Number(row.lo);
+  const seqs = row.seqs === null ? events.map((_, i) => lo + i) : row.seqs.split(',').map(Number);
   return events.map((e, i) => ({ seq: seqs[i]!, ...e }) as TimelineEvent);
 }
 
