@@ -2,7 +2,7 @@ import { Disposable } from '../dispose';
 import { Emitter } from '../emitter';
 import { InvalidInputError } from '../errors';
 import type { PlaygroundRecording } from '../scenario/exportScenario';
-import type { ResolveTake, ScenarioRule, ScenarioStep } from '../scenario/scenarioModel';
+import { REPLICA_NAME, REPLICA_NAME_RULE, replicasAfter, type ResolveTake, type ScenarioRule, type ScenarioStep } from '../scenario/scenarioModel';
 import type { QueryResult, SqlPort } from '../sql';
 import { SIMULATION_START_MS, SimulatedClock } from '../sync/clock';
 import type { SyncEvent, SyncSummary, TimelineEvent } from '../sync/events';
@@ -46,7 +46,8 @@ export class PlaygroundSession extends Disposable {
   /** Fires after anything changed: a write, a sync event, a resolution, online state, rules. */
   readonly onDidChange = this.#onDidChange.event;
 
-  #setup: PlaygroundSetup;
+  /** How the playground started; replicas added or removed since are steps. */
+  readonly #setup: PlaygroundSetup;
   readonly #steps: ScenarioStep[];
   #stepper: SyncStepper | undefined;
   #closed = false;
@@ -96,14 +97,15 @@ export class PlaygroundSession extends Disposable {
 
   /** Re-opens a stored playground; `recording` is what `recording()` returned when it was last saved. */
   static async open(recording: PlaygroundRecording, dbs: PlaygroundDatabases): Promise<PlaygroundSession> {
-    const names = [HUB, ...recording.replicas.map((r) => r.name)];
+    const current = replicasAfter(recording.replicas, recording.steps);
+    const names = [HUB, ...current.map((r) => r.name)];
     const opened = await Promise.allSettled(names.map((n) => dbs.open(n, false)));
     const ports = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     try {
       const failed = opened.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
       const [hub, ...replicaDbs] = ports as [SqlPort, ...SqlPort[]];
-      const replicas = Object.fromEntries(recording.replicas.map((r, i) => [r.name, replicaDbs[i]!]));
+      const replicas = Object.fromEntries(current.map((r, i) => [r.name, replicaDbs[i]!]));
       const playground = await Playground.open({ hub, replicas });
       const { steps, ...setup } = recording;
       return new PlaygroundSession(playground, setup, steps, ports, dbs);
@@ -114,9 +116,9 @@ export class PlaygroundSession extends Disposable {
   }
 
   /**
-   * A new playground that replays a recording step by step (used to add or remove a replica: the engine fixes
-   * the replicas when it creates a playground). Steps that cannot run any more (they name a removed replica, or
-   * resolve a conflict that no longer arises) are dropped.
+   * A new playground that replays a recording step by step (moving the hub, and the fallback when adding or
+   * removing a replica in place fails). Steps that cannot run any more (they name a removed replica, or resolve a
+   * conflict that no longer arises) are dropped.
    */
   static async replay(recording: PlaygroundRecording, dbs: PlaygroundDatabases): Promise<PlaygroundSession> {
     const { steps, ...setup } = recording;
@@ -279,12 +281,36 @@ export class PlaygroundSession extends Disposable {
     return this.#record({ kind: 'discard', replica, opId }, () => this.playground.discard(replica, opId));
   }
 
+  /** Why `name` cannot be a new replica's name (so the UI can say it as the person types), or undefined. */
+  replicaNameProblem(name: string): string | undefined {
+    if (name === HUB) return '"hub" is the hub\'s name: choose another.';
+    if (!REPLICA_NAME.test(name)) return `A replica name ${REPLICA_NAME_RULE}.`;
+    if (this.playground.replicas.some((r) => r.name === name)) return `The playground has a replica named "${name}" already.`;
+    // op ids are `name:seq`: the hub would take a new replica's ops for the removed one's
+    if (this.#steps.some((st) => st.kind === 'removeReplica' && st.replica === name)) return `A replica named "${name}" was removed from this playground: choose another name.`;
+    return undefined;
+  }
+
   /**
    * Adds a replica on a fresh database: the engine copies the hub's tables and rows into it (instant, no replay).
-   * An exported scenario lists it among the replicas from the start (same rows; it pulls more history).
+   * Recorded as an `addReplica` step, so an exported scenario adds it at the same point.
    */
-  async addReplica(name: string, clockSkewMs = 0): Promise<void> {
-    if (this.#setup.replicas.some((r) => r.name === name) || name === HUB) throw new InvalidInputError(`The playground has a replica named "${name}" already.`);
+  addReplica(name: string, clockSkewMs = 0): Promise<void> {
+    return this.#record({ kind: 'addReplica', replica: name, ...(clockSkewMs ? { clockSkewMs } : {}) }, () => this.#addReplica(name, clockSkewMs));
+  }
+
+  /**
+   * Removes a replica: unregistered at the hub, its queued ops lost, its database closed. Recorded as a
+   * `removeReplica` step; the steps it took before stay (what it pushed stays at the hub).
+   */
+  removeReplica(name: string): Promise<void> {
+    return this.#record({ kind: 'removeReplica', replica: name }, () => this.#removeReplica(name));
+  }
+
+  async #addReplica(name: string, clockSkewMs: number): Promise<void> {
+    // the step being run is recorded already: look at the steps before it
+    const problem = this.replicaNameProblem(name);
+    if (problem) throw new InvalidInputError(problem, 'name');
     const db = await this.dbs.open(name, true);
     try {
       await this.playground.addReplica({ name, db, clockSkewMs, schema: this.#setup.schema });
@@ -293,15 +319,9 @@ export class PlaygroundSession extends Disposable {
       throw e;
     }
     this.#databases.push(db);
-    this.#setup = { ...this.#setup, replicas: [...this.#setup.replicas, { name, clockSkewMs }] };
-    this.#changed();
   }
 
-  /**
-   * Removes a replica: unregistered at the hub, its queued ops lost, its database closed. Its steps leave the
-   * recording (as the replay did), so an exported scenario no longer has what it pushed before.
-   */
-  async removeReplica(name: string): Promise<void> {
+  async #removeReplica(name: string): Promise<void> {
     if (this.stepper?.replica === name) throw new InvalidInputError(`A step-mode sync of ${name} is paused. Continue or stop it first.`);
     if (this.playground.replicas.length === 1) throw new InvalidInputError('A playground needs at least one replica.');
     const db = this.playground.replica(name).db;
@@ -309,12 +329,6 @@ export class PlaygroundSession extends Disposable {
     const i = this.#databases.indexOf(db);
     if (i >= 0) this.#databases.splice(i, 1);
     await db.close().catch(() => undefined);
-    this.#setup = { ...this.#setup, replicas: this.#setup.replicas.filter((r) => r.name !== name) };
-    for (let k = this.#steps.length - 1; k >= 0; k--) {
-      const st = this.#steps[k]!;
-      if ('replica' in st && st.replica === name) this.#steps.splice(k, 1);
-    }
-    this.#changed();
   }
 
   queue(replica: string): Promise<readonly Op[]> {
@@ -358,6 +372,10 @@ export class PlaygroundSession extends Disposable {
         return pg.hubExec(step.sql);
       case 'discard':
         return pg.discard(step.replica, step.opId);
+      case 'addReplica':
+        return this.#addReplica(step.replica, step.clockSkewMs ?? 0);
+      case 'removeReplica':
+        return this.#removeReplica(step.replica);
       case 'advance':
         return (pg.clock as SimulatedClock).advance?.(step.ms);
       case 'resolve': {
@@ -382,7 +400,8 @@ export class PlaygroundSession extends Disposable {
       return await run();
     } catch (e) {
       // a step that failed before changing anything (bad SQL rolls back) would not reproduce: forget it
-      if (step.kind === 'sql' || step.kind === 'hub' || step.kind === 'rules' || step.kind === 'discard') this.#steps.pop();
+      const undone = ['sql', 'hub', 'rules', 'discard', 'addReplica', 'removeReplica'];
+      if (undone.includes(step.kind)) this.#steps.pop();
       throw e;
     } finally {
       this.#advanceClock();

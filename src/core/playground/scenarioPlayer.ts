@@ -28,6 +28,10 @@ export function stepText(step: ScenarioStep): string {
       return `hub: ${step.sql.replace(/\s+/g, ' ').trim()}${c}`;
     case 'discard':
       return `discard ${step.opId}${c}`;
+    case 'addReplica':
+      return `add replica ${step.replica}${step.clockSkewMs ? ` (clock ${step.clockSkewMs > 0 ? '+' : ''}${step.clockSkewMs} ms)` : ''}${c}`;
+    case 'removeReplica':
+      return `remove replica ${step.replica}${c}`;
     case 'syncAll':
       return `sync all${c}`;
     case 'advance':

@@ -3,6 +3,8 @@ import { formatPath, parseJsonWithPositions, type JsonPath, type PositionedJson 
 import { CONFLICT_TYPES, OP_STATUSES, STRATEGIES } from '../sync/types';
 import {
   customFunctionName,
+  REPLICA_NAME,
+  REPLICA_NAME_RULE,
   type ResolveTake,
   type Scenario,
   type ScenarioConflictType,
@@ -42,9 +44,11 @@ export class ScenarioInvalidError extends InvalidInputError {
   }
 }
 
-const STEP_KINDS = ['sql', 'offline', 'online', 'sync', 'syncAll', 'advanceMs', 'resolve', 'expect', 'rules', 'hub', 'discard'] as const;
+const STEP_KINDS = ['sql', 'offline', 'online', 'sync', 'syncAll', 'advanceMs', 'resolve', 'expect', 'rules', 'hub', 'discard', 'addReplica', 'removeReplica'] as const;
 /** Fields a `sync` step may carry besides the replica (a step-mode sync, stopped half-way). */
 const SYNC_OPTIONS = ['batchSize', 'maxEvents'] as const;
+/** Fields an `addReplica` step may carry besides the name. */
+const ADD_OPTIONS = ['clockSkewMs'] as const;
 const list = (xs: readonly string[]) => xs.join(', ');
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -99,9 +103,7 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
       unknownKeys(r, p, ['name', 'clockSkewMs']);
       const rn = str(r, 'name', p, true);
       if (rn === undefined) return;
-      if (!/^[A-Za-z][A-Za-z0-9_-]{0,30}$/.test(rn)) {
-        return issue([...p, 'name'], `replica name "${rn}" must start with a letter and use letters, digits, _ or - (max 31)`);
-      }
+      if (!REPLICA_NAME.test(rn)) return issue([...p, 'name'], `replica name "${rn}" ${REPLICA_NAME_RULE}`);
       if (rn === 'hub') return issue([...p, 'name'], '"hub" is reserved for the hub');
       if (replicas.some((x) => x.name === rn)) return issue([...p, 'name'], `duplicate replica name "${rn}"`);
       const skew = r.clockSkewMs ?? 0;
@@ -111,9 +113,14 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
       replicas.push({ name: rn, clockSkewMs: skew });
     });
   }
+  // the replicas at the step being read: addReplica and removeReplica steps change them as the steps go
   const replicaNames = new Set(replicas.map((r) => r.name));
+  /** Removed replicas, with where: their names are not used again (the hub knows their op ids). */
+  const removedAt = new Map<string, string>();
   const replicaRef = (v: unknown, path: JsonPath): string | undefined => {
     if (typeof v !== 'string') return issue(path, `must be a replica name (a string), got ${JSON.stringify(v)}`);
+    const gone = removedAt.get(v);
+    if (gone !== undefined) return issue(path, `replica "${v}" was removed by ${gone}; replicas here are: ${list([...replicaNames])}`);
     if (!replicaNames.has(v)) return issue(path, `unknown replica "${v}"; replicas are: ${list([...replicaNames])}`);
     return v;
   };
@@ -172,7 +179,7 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
     const comment = str(s, 'comment', p, false);
     const c = comment !== undefined ? { comment } : {};
     const keys = Object.keys(s).filter((k) => k !== 'comment');
-    const options = keys.filter((k) => (SYNC_OPTIONS as readonly string[]).includes(k));
+    const options = keys.filter((k) => (SYNC_OPTIONS as readonly string[]).includes(k) || (ADD_OPTIONS as readonly string[]).includes(k));
     const kinds = keys.filter((k) => (STEP_KINDS as readonly string[]).includes(k) || k === 'replica' || options.includes(k));
     const isSql = keys.includes('sql') || keys.includes('replica');
     const unknown = keys.filter((k) => !kinds.includes(k));
@@ -186,7 +193,15 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
       if (sql !== undefined && !sql.trim()) issue([...p, 'sql'], 'sql must not be empty');
       return replica !== undefined && sql !== undefined ? { kind: 'sql', replica, sql, ...c } : undefined;
     }
-    if (options.length && !keys.includes('sync')) return issue([...p, options[0]!], `"${options[0]}" belongs to a sync step, like { "sync": "A", "batchSize": 1, "maxEvents": 7 }`);
+    const misplaced = options.find((k) => ((SYNC_OPTIONS as readonly string[]).includes(k) ? !keys.includes('sync') : !keys.includes('addReplica')));
+    if (misplaced !== undefined) {
+      return issue(
+        [...p, misplaced],
+        (SYNC_OPTIONS as readonly string[]).includes(misplaced)
+          ? `"${misplaced}" belongs to a sync step, like { "sync": "A", "batchSize": 1, "maxEvents": 7 }`
+          : `"${misplaced}" belongs to an addReplica step, like { "addReplica": "C", "clockSkewMs": 60000 }`,
+      );
+    }
     const main = keys.filter((k) => !options.includes(k));
     if (main.length !== 1) return issue(p, main.length ? `a step has one kind, got: ${list(main)}` : `empty step; expected one of: ${list(STEP_KINDS)}`);
     const kind = main[0]!;
@@ -226,6 +241,29 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
         if (!m) return issue(vp, `discard names a queued op as "replica:seq" (as the queue shows it), got ${JSON.stringify(v)}`);
         const replica = replicaRef(m[1], vp);
         return replica !== undefined ? { kind: 'discard', replica, opId: v as string, ...c } : undefined;
+      }
+      case 'addReplica': {
+        if (typeof v !== 'string') return issue(vp, `addReplica names the new replica (a string), like { "addReplica": "C" }, got ${JSON.stringify(v)}`);
+        if (!REPLICA_NAME.test(v)) return issue(vp, `replica name "${v}" ${REPLICA_NAME_RULE}`);
+        if (v === 'hub') return issue(vp, '"hub" is reserved for the hub');
+        if (replicaNames.has(v)) return issue(vp, `replica "${v}" exists already at this step; choose another name`);
+        const gone = removedAt.get(v);
+        if (gone !== undefined) return issue(vp, `replica "${v}" was removed by ${gone}, and a removed replica's name is not used again (the hub knows its op ids): choose another name`);
+        const skew = s.clockSkewMs ?? 0;
+        if (typeof skew !== 'number' || !Number.isInteger(skew)) {
+          return issue([...p, 'clockSkewMs'], `clockSkewMs must be an integer number of milliseconds, got ${JSON.stringify(skew)}`);
+        }
+        replicaNames.add(v);
+        return { kind: 'addReplica', replica: v, ...(skew ? { clockSkewMs: skew } : {}), ...c };
+      }
+      case 'removeReplica': {
+        const replica = replicaRef(v, vp);
+        if (replica === undefined) return undefined;
+        if (replicaNames.size === 1) return issue(vp, `"${replica}" is the last replica and a playground needs one: add another before removing it`);
+        replicaNames.delete(replica);
+        const line = positions?.lineOf(p);
+        removedAt.set(replica, `${formatPath(p)}${line !== undefined ? ` (line ${line})` : ''}`);
+        return { kind: 'removeReplica', replica, ...c };
       }
       case 'syncAll':
         if (v !== true) return issue(vp, 'syncAll must be true');

@@ -10,6 +10,10 @@ import type { ConflictType, Strategy } from '../sync/types';
 export type ScenarioConflictType = ConflictType;
 export type ScenarioStrategy = Strategy;
 
+/** What a scenario allows as a replica's name (the hub's name, `hub`, is reserved). */
+export const REPLICA_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,30}$/;
+export const REPLICA_NAME_RULE = 'must start with a letter and use letters, digits, _ or - (max 31)';
+
 /** A replica of the hub. */
 export interface ScenarioReplica {
   readonly name: string;
@@ -69,7 +73,11 @@ export type ScenarioStep =
   /** SQL run on the hub, captured as hub writes (a person editing the hub). */
   | { readonly kind: 'hub'; readonly sql: string; readonly comment?: string }
   /** A person discards a queued (pending or failed) op: `opId` is `replica:seq`, as the queue shows it. */
-  | { readonly kind: 'discard'; readonly replica: string; readonly opId: string; readonly comment?: string };
+  | { readonly kind: 'discard'; readonly replica: string; readonly opId: string; readonly comment?: string }
+  /** A replica joins the live playground as a copy of the hub as it is now (not a replay of history). */
+  | { readonly kind: 'addReplica'; readonly replica: string; readonly clockSkewMs?: number; readonly comment?: string }
+  /** A replica leaves: unregistered at the hub, its queued ops lost. Its name is not used again. */
+  | { readonly kind: 'removeReplica'; readonly replica: string; readonly comment?: string };
 
 export type ScenarioStepKind = ScenarioStep['kind'];
 
@@ -136,7 +144,21 @@ export function stepToJson(step: ScenarioStep): Record<string, unknown> {
       return { hub: step.sql, ...c };
     case 'discard':
       return { discard: step.opId, ...c };
+    case 'addReplica':
+      return { addReplica: step.replica, ...(step.clockSkewMs ? { clockSkewMs: step.clockSkewMs } : {}), ...c };
+    case 'removeReplica':
+      return { removeReplica: step.replica, ...c };
   }
+}
+
+/** The replicas after some steps: the scenario's own, then those added, less those removed (in playground order). */
+export function replicasAfter(replicas: readonly ScenarioReplica[], steps: readonly ScenarioStep[]): ScenarioReplica[] {
+  let out = [...replicas];
+  for (const st of steps) {
+    if (st.kind === 'addReplica') out.push({ name: st.replica, clockSkewMs: st.clockSkewMs ?? 0 });
+    else if (st.kind === 'removeReplica') out = out.filter((r) => r.name !== st.replica);
+  }
+  return out;
 }
 
 /** The scenario in its file form: `JSON.stringify(scenarioToJson(s), null, 2)` is a valid `*.syncscenario.json`. */

@@ -16,7 +16,7 @@ import { runSyncStep } from './syncStep';
 
 /** How the runner gets databases. The caller composes it from src/db (the core imports no driver). */
 export interface ScenarioRunOptions {
-  /** A fresh, empty database; called once for the hub, then once per replica. The session closes each one. */
+  /** A fresh, empty database; called once for the hub, then once per replica (and per addReplica step). The session closes each one. */
   openDatabase(): Promise<SqlPort>;
   /** Called with every timeline entry as it is recorded (live output, step mode in a UI). */
   onTimeline?(entry: TimelineEntry): void;
@@ -58,7 +58,8 @@ export class ScenarioSession {
     readonly scenario: Scenario,
     readonly playground: Playground,
     readonly clock: SimulatedClock,
-    private readonly databases: readonly SqlPort[],
+    /** Open databases: the hub's and the replicas' (added ones join, removed ones leave closed). */
+    private readonly databases: SqlPort[],
     private readonly options: ScenarioRunOptions,
   ) {
     this.#installed = new Set(scenario.rules.flatMap((r) => (r.function !== undefined ? [r.function] : [])));
@@ -199,6 +200,24 @@ export class ScenarioSession {
       case 'discard':
         await pg.discard(step.replica, step.opId);
         return [];
+      case 'addReplica': {
+        const db = await this.options.openDatabase();
+        try {
+          await pg.addReplica({ name: step.replica, db, clockSkewMs: step.clockSkewMs ?? 0 });
+        } catch (e) {
+          await db.close().catch(() => undefined);
+          throw e;
+        }
+        this.databases.push(db);
+        return [];
+      }
+      case 'removeReplica': {
+        const db = pg.replica(step.replica).db;
+        await pg.removeReplica(step.replica);
+        this.databases.splice(this.databases.indexOf(db), 1);
+        await db.close();
+        return [];
+      }
       case 'advance':
         this.clock.advance(step.ms);
         return [];
@@ -284,6 +303,8 @@ export class ScenarioSession {
       step.kind === 'sql' || step.kind === 'hub' ? step.sql.replace(/\s+/g, ' ').trim()
       : step.kind === 'rules' ? `rules: ${step.rules.map((r) => `${r.table ?? '*'}${r.conflict ? `/${r.conflict}` : ''} → ${r.strategy}`).join(', ') || 'none'}`
       : step.kind === 'discard' ? `discard ${step.opId}`
+      : step.kind === 'addReplica' ? `add replica${step.clockSkewMs ? `, clock ${step.clockSkewMs > 0 ? '+' : ''}${step.clockSkewMs} ms` : ''}`
+      : step.kind === 'removeReplica' ? 'remove replica'
       : step.kind === 'sync' && step.maxEvents !== undefined ? `sync, stopped after ${step.maxEvents} events`
       : step.kind === 'advance' ? `clock +${step.ms} ms`
       : step.kind === 'resolve' ? `resolve open conflict ${step.conflict}: take ${typeof step.take === 'string' ? step.take : JSON.stringify(step.take.row)}`

@@ -9,8 +9,6 @@ import type { ReplicationNode } from './replicationTree';
 import { pickRules } from './rulesPick';
 import { pickSource } from './scenarioFiles';
 
-const NAME = /^[A-Za-z0-9_.-]{1,63}$/;
-
 /**
  * The replication commands. Each one is thin: find out which replica or conflict it is about (a tree node, a
  * name passed by a test or a walkthrough link, or a quick pick), then call the session.
@@ -69,24 +67,24 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
 
     addReplica: async (nameArg?: unknown) => {
       const s = f.requireSession();
-      const taken = new Set([HUB, ...s.playground.replicas.map((r) => r.name)]);
       const name =
         typeof nameArg === 'string'
           ? nameArg
           : await vscode.window.showInputBox({
               title: 'Add Replica',
               prompt: 'Name of the new replica. It starts as a copy of the hub.',
-              validateInput: (v) => (!NAME.test(v) ? 'Letters, digits, _ . - (1-63 characters)' : taken.has(v) ? `${v} exists already` : undefined),
+              validateInput: (v) => s.replicaNameProblem(v),
             });
       if (!name) return;
-      if (taken.has(name) || !NAME.test(name)) throw new Error(`Cannot add a replica called "${name}".`);
+      const problem = s.replicaNameProblem(name);
+      if (problem) throw new InvalidInputError(problem, 'name');
       const rec = s.recording();
       await progress(`Adding replica ${name}`, () =>
         // the engine copies the hub into the new replica; rebuilding by replay stays the fallback
         s.addReplica(name).catch((e: unknown) => {
           if (InvalidInputError.is(e)) throw e;
           f.log.error(`adding replica ${name} in place failed; rebuilding the playground by replay`, e);
-          return f.store.replay({ ...rec, replicas: [...rec.replicas, { name, clockSkewMs: 0 }] });
+          return f.store.replay({ ...rec, steps: [...rec.steps, { kind: 'addReplica', replica: name }] });
         }),
       );
     },
@@ -103,12 +101,11 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
       );
       if (ok !== 'Remove') return;
       const rec = s.recording();
-      const steps = rec.steps.filter((st) => !('replica' in st) || st.replica !== name);
       await progress(`Removing replica ${name}`, () =>
         s.removeReplica(name).catch((e: unknown) => {
           if (InvalidInputError.is(e)) throw e;
           f.log.error(`removing replica ${name} in place failed; rebuilding the playground by replay`, e);
-          return f.store.replay({ ...rec, replicas: rec.replicas.filter((r) => r.name !== name), steps });
+          return f.store.replay({ ...rec, steps: [...rec.steps, { kind: 'removeReplica', replica: name }] });
         }),
       );
     },

@@ -202,7 +202,8 @@ describe('PlaygroundSession', function () {
       ['phone', 2, 1], // has not pulled laptop's row, and deleted one of its own
       ['tablet', 4, 0],
     ]);
-    assert.deepEqual(session.recording().replicas.map((r) => [r.name, r.clockSkewMs]), [['laptop', 0], ['phone', 0], ['tablet', 60_000]]);
+    assert.deepEqual(session.recording().replicas.map((r) => r.name), ['laptop', 'phone'], 'the setup keeps the replicas it started with');
+    assert.deepEqual(session.recording().steps.at(-1), { kind: 'addReplica', replica: 'tablet', clockSkewMs: 60_000 });
     await session.runSql('tablet', "UPDATE todo SET done = true WHERE id = 4");
     await session.sync('tablet');
     await session.sync('laptop');
@@ -214,7 +215,9 @@ describe('PlaygroundSession', function () {
     assert.throws(() => session!.database('phone'), /No replica named "phone"/);
     await session.syncAll();
     assert.equal((await hubRows(session.database(HUB), 'SELECT count(*)::int AS n FROM todo'))[0]!.n, 4, "phone's queued delete is gone with it");
-    assert.ok(session.recording().steps.every((st) => !('replica' in st) || st.replica !== 'phone'));
+    assert.deepEqual(session.recording().steps.slice(-2), [{ kind: 'removeReplica', replica: 'phone' }, { kind: 'syncAll' }]);
     await assert.rejects(session.addReplica('laptop'), /already/);
+    await assert.rejects(session.addReplica('phone'), /was removed from this playground: choose another name/);
+    assert.equal(session.recording().steps.at(-1)!.kind, 'syncAll', 'refused adds are not recorded');
   });
 });
