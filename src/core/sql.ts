@@ -57,3 +57,35 @@ export interface RowCursor {
   read(count: number): Promise<unknown[][]>;
   close(): Promise<void>;
 }
+
+/**
+ * Whose statements a database may stop. The SQL playground's session passes its own scope, so Cancel and the
+ * statement timeout stop only that session's statements, never a sync that happens to run at the same moment.
+ */
+export interface InterruptScope {
+  /** Stop a statement of this scope once it has run this many ms; 0 = never. Read as each statement starts. */
+  statementTimeoutMs(): number;
+}
+
+/**
+ * An embedded database that can stop a running statement. PGlite cannot interrupt a statement, so its worker is
+ * stopped and the database reopened from its folder: crash recovery rolls back the statement's transaction and
+ * keeps everything committed. An in-memory database would be lost that way, so it cannot (`canInterrupt` false).
+ */
+export interface InterruptibleDatabase {
+  /** False when stopping a statement would lose the database (in memory): its statements run to their end. */
+  readonly canInterrupt: boolean;
+  /** Runs `fn`; the statements it sends to this database belong to `scope` (and get its statement timeout). */
+  interruptible<T>(scope: InterruptScope, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Stops the statement of `scope` running now: it rejects with a DbError 57014 that says what happened. True
+   * when one was stopped, false when none of `scope`'s was running (or the database cannot interrupt).
+   */
+  interrupt(scope: InterruptScope): Promise<boolean>;
+}
+
+/** True for a port that can stop its statements (see InterruptibleDatabase). */
+export function isInterruptible(port: object): port is InterruptibleDatabase {
+  const p = port as Partial<InterruptibleDatabase>;
+  return typeof p.interruptible === 'function' && typeof p.interrupt === 'function';
+}

@@ -64,6 +64,12 @@ export const showRunNotification = defineNotification('results/showRun', runSnap
  */
 export const appendRowsNotification = defineNotification('results/appendRows', rowsPageSchema);
 
+/**
+ * The error code of a fetchMore reply when the rows are no longer open (the database ran something else since,
+ * or a later run closed them): the page offers to run the query again instead of fetching.
+ */
+export const rowsGoneCode = 'results/rows-gone';
+
 /** Webview → host: the user pressed "Fetch more". The host returns the page and also updates the snapshot. */
 export const fetchMoreRequest = defineRequest(
   'results/fetchMore',
@@ -106,6 +112,8 @@ export const inspectRequest = defineRequest(
     domRows: z.number().int(),
     /** Text of the first data row's cells as displayed. */
     firstRow: z.array(z.string()),
+    /** The error message the page shows (a failed or cancelled statement), if it shows one. */
+    error: z.string().optional(),
   }),
 );
 

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { appendRowsNotification, cancelRunRequest, resultsProtocol, showRunNotification } from '../../src/protocol/resultsProtocol';
+import {
+  appendRowsNotification,
+  cancelRunRequest,
+  fetchMoreRequest,
+  rerunRequest,
+  resultsProtocol,
+  rowsGoneCode,
+  showRunNotification,
+} from '../../src/protocol/resultsProtocol';
 import { col, page, productColumns, productRows, run, statement } from './builders';
 import { repoRoot } from './buildWebviews';
 import { Browser, waitFor, type PanelPage } from './harness';
@@ -71,6 +79,38 @@ describe('webview: results states (error, running, several statements)', functio
     await panel.settle();
     assert.equal(await p.locator('.run-state').textContent(), 'Cancelled');
     assert.equal(await p.locator('vscode-button.run-cancel').count(), 0);
+  });
+
+  it('a statement stopped by Cancel on an embedded database: Cancelled, with the message saying the database restarted', async () => {
+    const message = 'Query cancelled: the embedded database was restarted to stop it; committed data is intact.';
+    panel.host.notify(
+      showRunNotification,
+      run([], { state: 'cancelled', error: { index: 0, sql: 'SELECT pg_sleep(30)', message, code: '57014', detail: 'PGlite cannot interrupt a running statement.' } }),
+    );
+    await panel.settle();
+    const p = panel.page;
+    assert.equal(await p.locator('.run-state').textContent(), 'Cancelled');
+    assert.equal(await p.locator('.error-message').textContent(), message);
+    assert.equal(await p.locator('.error-code').textContent(), '57014');
+  });
+
+  it('Fetch more on rows that are no longer open says why and turns into Run again, which reruns the query', async () => {
+    const gone = 'The rest of these rows is no longer available: the database ran something else since (a sync). Run the query again to see more.';
+    panel.host.handle(fetchMoreRequest, () => {
+      throw Object.assign(new Error(gone), { code: rowsGoneCode });
+    });
+    const reruns: string[] = [];
+    panel.host.handle(rerunRequest, ({ runId }) => void reruns.push(runId));
+    panel.host.notify(showRunNotification, run([statement('r1', productColumns, 2, { hasMore: true })], { rowCap: 2, runId: 'run-9' }));
+    panel.host.notify(appendRowsNotification, page('r1', 0, productRows(2), true));
+    await panel.settle();
+    const p = panel.page;
+    await p.locator('.more-bar vscode-button').click();
+    await p.locator('.more-bar vscode-button', { hasText: 'Run again' }).waitFor();
+    assert.equal(await p.locator('.more-text').textContent(), gone);
+    await p.locator('.more-bar vscode-button').click();
+    await waitFor(() => reruns.length === 1, 'the rerun request');
+    assert.deepEqual(reruns, ['run-9']);
   });
 
   it('gives each statement a tab, opens on the last one with rows, and keeps each tab’s rows', async () => {

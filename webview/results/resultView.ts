@@ -1,4 +1,5 @@
 import type { StatementSummary } from '../../src/protocol/resultsModel';
+import { rowsGoneCode } from '../../src/protocol/resultsProtocol';
 import { showContextMenu } from './contextMenu';
 import { el } from './grid/gridHeader';
 import { VirtualGrid } from './grid/virtualGrid';
@@ -14,6 +15,8 @@ export interface ResultViewOptions {
   readonly onViewStateChange: (state: StatementViewState) => void;
   readonly onDetailToggle: (open: boolean) => void;
   readonly fetchMore: () => Promise<void>;
+  /** Runs the query again (offered when the rows can no longer be fetched). */
+  readonly rerun: () => void;
   readonly exportResult: (format: 'csv' | 'json') => Promise<void>;
 }
 
@@ -29,6 +32,8 @@ export class ResultView {
   readonly #moreBar: HTMLElement;
   readonly #moreText: HTMLElement;
   readonly #moreButton: HTMLElement;
+  /** The rows can no longer be fetched: the button runs the query again instead. */
+  #gone = false;
   readonly #detail: RowDetail;
   #detailOpen: boolean;
   #filterTimer: ReturnType<typeof setTimeout> | undefined;
@@ -98,7 +103,7 @@ export class ResultView {
     this.#moreButton = document.createElement('vscode-button');
     this.#moreButton.setAttribute('secondary', '');
     this.#moreButton.textContent = 'Fetch more';
-    this.#moreButton.addEventListener('click', () => void this.#fetchMore());
+    this.#moreButton.addEventListener('click', () => (this.#gone ? this.#o.rerun() : void this.#fetchMore()));
     this.#moreBar.append(info, this.#moreText, this.#moreButton);
 
     this.element.append(bar, body, this.#moreBar);
@@ -161,7 +166,15 @@ export class ResultView {
     try {
       await this.#o.fetchMore();
     } catch (e) {
-      this.#moreText.textContent = `Could not fetch more rows: ${e instanceof Error ? e.message : String(e)}`;
+      const message = e instanceof Error ? e.message : String(e);
+      if ((e as { code?: unknown }).code === rowsGoneCode) {
+        this.#gone = true;
+        this.#moreText.textContent = message;
+        this.#moreButton.textContent = 'Run again';
+        this.#moreButton.className = 'more-rerun';
+      } else {
+        this.#moreText.textContent = `Could not fetch more rows: ${message}`;
+      }
       return;
     } finally {
       this.#moreButton.removeAttribute('disabled');

@@ -29,10 +29,12 @@ export class ResultsApp {
   }
 
   /** What the page shows, for the host's inspect request. */
-  inspect(): { runId?: string; commandTags: string[]; rowsLoaded: number; domRows: number; firstRow: string[] } {
+  inspect(): { runId?: string; commandTags: string[]; rowsLoaded: number; domRows: number; firstRow: string[]; error?: string } {
     const run = this.#store.snapshot;
     const active = run?.statements[this.#ui.activeTab ?? -1];
+    const error = this.#root.querySelector('.error-view .error-message')?.textContent ?? undefined;
     return {
+      ...(error !== undefined ? { error } : {}),
       ...(run ? { runId: run.runId } : {}),
       commandTags: run?.statements.map((s) => s.commandTag) ?? [],
       rowsLoaded: active ? this.#store.rowsOf(active.resultId).rows.length : 0,
@@ -145,6 +147,10 @@ export class ResultsApp {
         this.#store.appendRows(page);
       },
       exportResult: (format) => this.#client.request(exportResultRequest, { resultId: s.resultId, format }, { timeoutMs: 0 }).catch(reportError),
+      rerun: () => {
+        const runId = this.#store.snapshot?.runId;
+        if (runId) void this.#client.request(rerunRequest, { runId }).catch(reportError);
+      },
     });
     this.#views.set(s.resultId, view);
     return view;

@@ -74,9 +74,15 @@ export class QueryRun {
     return this.#open !== undefined;
   }
 
+  /** What cancel does on this run's database (see QuerySession.cancelBehaviour). */
+  get cancelBehaviour(): QuerySession['cancelBehaviour'] {
+    return this.session.cancelBehaviour;
+  }
+
   /**
-   * Stops the run. On pg the running statement is interrupted (pg_cancel_backend); on PGlite the running
-   * statement finishes (the WASM engine cannot be interrupted) and the remaining statements are skipped.
+   * Stops the run: the running statement is interrupted where the database can (pg: pg_cancel_backend; an
+   * embedded database on disk: its worker is restarted), and the remaining statements are skipped. The
+   * database's cancel error stays in the snapshot: it says what happened to the statement.
    */
   async cancel(): Promise<void> {
     if (this.#state !== 'running') return;
@@ -133,12 +139,8 @@ export class QueryRun {
       return true;
     } catch (e) {
       await stream?.close().catch(() => undefined);
-      if (this.#cancelled && DbError.is(e) && e.code === '57014') {
-        this.#state = 'cancelled';
-      } else {
-        this.#state = 'failed';
-        this.#error = failure(index, sql, e);
-      }
+      this.#state = this.#cancelled && DbError.is(e) && e.code === '57014' ? 'cancelled' : 'failed';
+      this.#error = failure(index, sql, e);
       return false;
     }
   }
@@ -164,7 +166,14 @@ export class QueryRun {
       const open = this.#open;
       if (!open || open.resultId !== resultId) return undefined;
       const before = this.#statements[open.index]!;
-      const rows = await open.stream.read(count);
+      let rows: unknown[][];
+      try {
+        rows = await open.stream.read(count);
+      } catch (e) {
+        // the rows cannot be read on (closed for another use, a stopped statement): a later fetch finds none open
+        await this.#closeOpen();
+        throw e;
+      }
       const total = open.stream.totalRows;
       const loaded = before.rowsLoaded + rows.length;
       const hasMore = rows.length === count && (total === undefined ? open.stream.commandTag === undefined : loaded < total);

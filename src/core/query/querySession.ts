@@ -15,9 +15,12 @@ export interface QuerySession {
    * Rejects with a DbError when the statement fails before its first row.
    */
   execute(sql: string): Promise<StatementStream>;
-  /** What `cancel` can do on this database, for the user. */
+  /**
+   * What `cancel` can do on this database, for the user: stop the running statement (pg: pg_cancel_backend; an
+   * embedded database on disk: its worker is restarted), or only skip the statements after it (in memory).
+   */
   readonly cancelBehaviour: 'interrupts' | 'between-statements';
-  /** Asks the database to stop the statement running now, if it can (pg). Never throws. */
+  /** Asks the database to stop the statement running now, if it can. Never throws. */
   cancel(): Promise<void>;
   /** Looks up types that are not built in (enums, domains, extension types). May return fewer rows. */
   lookupTypes(oids: readonly number[]): Promise<PgTypeRow[]>;
@@ -40,6 +43,15 @@ export interface StatementStream {
 
 /** Opens a session on a database. */
 export type QuerySessionFactory = () => Promise<QuerySession>;
+
+/** How a session is opened. */
+export interface QuerySessionOptions {
+  /**
+   * The statement timeout on embedded databases, in ms (0 = none), read as each statement starts. A statement
+   * running longer is stopped as Cancel stops it. Servers enforce their own (statement_timeout on the connection).
+   */
+  readonly statementTimeoutMs?: () => number;
+}
 
 /**
  * The command tag psql would print, for drivers that only report the verb and the row count (PGlite).

@@ -1,5 +1,6 @@
 import type { PgTypeRow } from '../../core/query/pgTypes';
 import type { QuerySession, StatementStream } from '../../core/query/querySession';
+import type { InterruptScope } from '../../core/sql';
 import type { ManagedDatabase } from '../databaseManager';
 import type { WorkerSqlPort } from '../worker/workerPort';
 
@@ -11,16 +12,24 @@ import type { WorkerSqlPort } from '../worker/workerPort';
  */
 export class ManagedQuerySession implements QuerySession {
   readonly kind = 'pglite' as const;
-  readonly cancelBehaviour = 'between-statements' as const;
   #current: { port: WorkerSqlPort; session: Promise<QuerySession> } | undefined;
 
-  constructor(private readonly db: ManagedDatabase) {}
+  constructor(
+    private readonly db: ManagedDatabase,
+    /** Whose statements cancel and the statement timeout stop (see WorkerSqlPort.interrupt). */
+    private readonly scope: InterruptScope = { statementTimeoutMs: () => 0 },
+  ) {}
+
+  /** The managed databases live on disk: a running statement is stopped by restarting the worker. */
+  get cancelBehaviour(): QuerySession['cancelBehaviour'] {
+    return (this.db.port ?? { canInterrupt: true }).canInterrupt ? 'interrupts' : 'between-statements';
+  }
 
   async #session(): Promise<QuerySession> {
     await this.db.open();
     const port = this.db.port;
     if (!port) throw new Error(`The database "${this.db.name}" stopped while it was opening; run the query again.`);
-    if (this.#current?.port !== port) this.#current = { port, session: port.openQuerySession() };
+    if (this.#current?.port !== port) this.#current = { port, session: port.openQuerySession(this.scope) };
     return this.#current.session;
   }
 
@@ -28,7 +37,9 @@ export class ManagedQuerySession implements QuerySession {
     return (await this.#session()).execute(sql);
   }
 
-  async cancel(): Promise<void> {}
+  async cancel(): Promise<void> {
+    await (await this.#current?.session.catch(() => undefined))?.cancel();
+  }
 
   async lookupTypes(oids: readonly number[]): Promise<PgTypeRow[]> {
     return (await this.#session()).lookupTypes(oids);

@@ -1,5 +1,6 @@
 import type { SqlPort } from '../../core/sql';
-import type { QuerySession } from '../../core/query/querySession';
+import type { QuerySession, QuerySessionOptions } from '../../core/query/querySession';
+import type { InterruptScope } from '../../core/sql';
 import { ManagedDatabase } from '../databaseManager';
 import { PgSqlPort } from '../pgPort';
 import { PgliteSqlPort } from '../pglitePort';
@@ -10,7 +11,7 @@ import { ManagedQuerySession } from './managedQuerySession';
 
 /** A port that can open a query session itself (e.g. a PGlite in a worker thread). */
 interface SessionCapable {
-  openQuerySession(): Promise<QuerySession>;
+  openQuerySession(scope?: InterruptScope): Promise<QuerySession>;
 }
 
 /**
@@ -18,12 +19,15 @@ interface SessionCapable {
  * ports this file does not know, a session over the port's own query() (driver-parsed values; duplicate
  * column names keep only the last value).
  */
-export async function openQuerySession(port: SqlPort): Promise<QuerySession> {
+export async function openQuerySession(port: SqlPort, options: QuerySessionOptions = {}): Promise<QuerySession> {
+  const scope: InterruptScope = { statementTimeoutMs: options.statementTimeoutMs ?? (() => 0) };
   if (typeof (port as Partial<SessionCapable>).openQuerySession === 'function') {
-    return (port as unknown as SessionCapable).openQuerySession();
+    return (port as unknown as SessionCapable).openQuerySession(scope);
   }
-  if (port instanceof ManagedDatabase) return new ManagedQuerySession(port);
+  if (port instanceof ManagedDatabase) return new ManagedQuerySession(port, scope);
+  // a server enforces statement_timeout itself (set on the connection)
   if (port instanceof PgSqlPort) return new PgQuerySession(port.pool);
+  // PGlite on the calling thread: nothing can stop it (only tests and the CLI use it)
   if (port instanceof PgliteSqlPort) return new PgliteQuerySession(port.db);
-  return new PortQuerySession(port);
+  return new PortQuerySession(port, options);
 }

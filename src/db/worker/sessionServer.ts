@@ -47,7 +47,10 @@ export interface SessionStart {
   readonly commandTag?: string;
 }
 
-/** The message a page request gets when its rows were closed for another use of the database. */
+/**
+ * The message a page request gets when its rows were closed for another use of the database; a DbError with
+ * SQLSTATE 34000 (invalid_cursor_name), as a server says of a closed cursor.
+ */
 export const ROWS_GONE =
   'The rest of these rows is no longer available: the database ran something else since (another query, an export, a sync or a client of the localhost server). Run the query again to see more.';
 
@@ -92,7 +95,7 @@ export class SessionServer {
   /** Up to `rows` more rows of `statement`. */
   async fetch(statement: number, rows: number): Promise<SessionPage> {
     const held = this.#held;
-    if (held?.statement !== statement) throw new Error(ROWS_GONE);
+    if (held?.statement !== statement) throw new DbError(ROWS_GONE, '', undefined, { code: '34000' });
     if (held.kind === 'buffer') return this.#fromBuffer(held, rows);
     const r = await this.#send(serialize.execute({ portal: PORTAL, rows }), serialize.flush());
     await this.#settle(r, held.sql);

@@ -8,18 +8,26 @@
  * One writer at a time: every call takes a host-side mutex, and `transaction()` holds it from BEGIN to
  * COMMIT/ROLLBACK, so nothing else interleaves with an open transaction. A worker that dies rejects every
  * pending and later call with WorkerExitedError; nothing waits forever.
+ *
+ * Stopping a statement: PGlite cannot interrupt one, so Cancel and the statement timeout stop the worker running
+ * it and start a new one on the same folder (the port keeps the folder's lock throughout, and the new worker starts
+ * only once the old thread has exited, so the folder is never open twice). Crash recovery on reopen rolls back the
+ * stopped statement's transaction; everything committed stays. An in-memory database would be lost, so it never
+ * does this (`canInterrupt`).
  */
 import { Mutex } from 'async-mutex';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { realpathSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { ClosedError } from '../../core/errors';
 import { Emitter } from '../../core/emitter';
 import { ensureTransactionUsable } from '../../core/transactionGuard';
 import type { IDisposable } from '../../core/dispose';
-import type { QueryResult, Queryable, Row, RowCursor, SqlPort } from '../../core/sql';
+import type { InterruptScope, InterruptibleDatabase, QueryResult, Queryable, Row, RowCursor, SqlPort } from '../../core/sql';
 import type { DataDirLock } from '../dataDirLock';
 import { loadPgliteAssets } from '../pgliteAssets';
 import type { SerializedDbError, WorkerOpenData, WorkerReply, WorkerRequest, WorkerResults } from './protocol';
+import { interruptedError, type InterruptReason } from './interruptedError';
 import { deserializeError } from './wireErrors';
 import { resolveWorkerEntry } from './workerEntry';
 import { WorkerExitedError } from './workerExitedError';
@@ -28,6 +36,10 @@ import type { QuerySession } from '../../core/query/querySession';
 
 /** How long a polite close may take before the worker is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** How long close() lets a running statement (or a served client's transaction) finish before it stops it. */
+const CLOSE_GRACE_MS = 3_000;
+/** A scope for statements nobody can interrupt by name (they can still be stopped by close()). */
+const NO_TIMEOUT: InterruptScope = { statementTimeoutMs: () => 0 };
 
 /** What the worker opens. `dataDir` must already be locked by the caller (see openPgliteWorker). */
 export interface WorkerStartOptions {
@@ -41,7 +53,15 @@ export interface WorkerStartOptions {
   readonly settings?: Readonly<Record<string, string>>;
 }
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  /** Whose statement it is (see interrupt()), and the statement, for the error when it is stopped. */
+  readonly scope: InterruptScope | undefined;
+  readonly sql: string;
+  readonly params: readonly unknown[] | undefined;
+  timer?: NodeJS.Timeout;
+};
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
@@ -54,10 +74,7 @@ export async function startPgliteWorker(options: WorkerStartOptions, lock?: Data
   try {
     // compiled once per process on the host (off-thread in V8) and shared: each worker skips its own compile
     const assets = await loadPgliteAssets();
-    const data: WorkerOpenData = { ...options, ...assets };
-    const entry = resolveWorkerEntry();
-    const worker = new Worker(entry.filename, { eval: entry.eval, workerData: data, name: `pglite ${database}` });
-    port = new WorkerSqlPort(worker, database, lock);
+    port = new WorkerSqlPort({ ...options, ...assets }, database, lock);
     await port.ready;
     return port;
   } catch (e) {
@@ -68,7 +85,7 @@ export async function startPgliteWorker(options: WorkerStartOptions, lock?: Data
 }
 
 /** The SQL port over a database worker. Create with openPgliteWorker (src/db/worker/openPgliteWorker.ts). */
-export class WorkerSqlPort implements SqlPort {
+export class WorkerSqlPort implements SqlPort, InterruptibleDatabase {
   readonly kind = 'pglite' as const;
   /** Resolves when the database is open; rejects when it could not be. */
   readonly ready: Promise<void>;
@@ -76,27 +93,51 @@ export class WorkerSqlPort implements SqlPort {
   readonly #mutex = new Mutex();
   /** Marks code running inside this port's transaction callback, to catch calls that would deadlock. */
   readonly #txScope = new AsyncLocalStorage<WorkerSqlPort>();
+  /** The scope of the statements sent by code running inside interruptible(). */
+  readonly #interruptScope = new AsyncLocalStorage<InterruptScope>();
   readonly #onExit = new Emitter<WorkerExitedError | undefined>();
+  #worker: Worker;
+  /** Workers stopped to interrupt a statement: their exit is expected. */
+  readonly #retired = new WeakSet<Worker>();
+  /** Set while a stopped worker is being replaced: calls wait for the new one. */
+  #restarting: Promise<void> | undefined;
   #nextId = 1;
   #state: 'open' | 'closing' | 'closed' | 'dead' = 'open';
   #dead: WorkerExitedError | undefined;
   #lastWorkerError: unknown;
   #closing: Promise<void> | undefined;
-  #settleReady!: { resolve: () => void; reject: (e: unknown) => void };
 
   constructor(
-    /** The worker thread, for diagnostics (threadId, resource usage). Do not post to it. */
-    readonly worker: Worker,
+    /** What the worker opens (sent as its workerData; again when it is restarted). */
+    private readonly data: WorkerOpenData,
     /** Its data directory, or "an in-memory database": for messages. */
     readonly database: string,
     private readonly lock?: DataDirLock,
   ) {
-    this.ready = new Promise<void>((resolve, reject) => (this.#settleReady = { resolve, reject }));
-    this.ready.catch(() => undefined); // observed by startPgliteWorker; avoid an unhandled rejection elsewhere
-    worker.on('message', (m: WorkerReply) => this.#onMessage(m));
-    worker.on('error', (e) => (this.#lastWorkerError = e));
-    worker.on('messageerror', (e) => (this.#lastWorkerError = e));
-    worker.on('exit', (code) => this.#onWorkerExit(code));
+    const { worker, ready } = this.#spawn(data);
+    this.#worker = worker;
+    this.ready = ready;
+  }
+
+  /** The worker thread now running the database, for diagnostics (threadId, resource usage). Do not post to it. */
+  get worker(): Worker {
+    return this.#worker;
+  }
+
+  /** True for a database on disk: a statement can be stopped by restarting the worker (see the file comment). */
+  get canInterrupt(): boolean {
+    return this.data.dataDir !== undefined;
+  }
+
+  /** Runs `fn`; the statements it sends belong to `scope`: interrupt(scope) stops them, and so does its timeout. */
+  interruptible<T>(scope: InterruptScope, fn: () => Promise<T>): Promise<T> {
+    return this.#interruptScope.run(scope, fn);
+  }
+
+  /** Stops the statement of `scope` running now (see InterruptibleDatabase); resolves once the database is back. */
+  async interrupt(scope: InterruptScope): Promise<boolean> {
+    for (const [id, p] of this.#pending) if (p.scope === scope) return this.#stop(id, { kind: 'cancel' });
+    return false;
   }
 
   /**
@@ -179,7 +220,7 @@ export class WorkerSqlPort implements SqlPort {
    * loop has nothing more from it (setImmediate), so a sync waiting for the database cannot cut in between those
    * pages, and waits at most for the pages already asked for. Fetch more and export pages take it one at a time.
    */
-  async openQuerySession(): Promise<QuerySession> {
+  async openQuerySession(scope: InterruptScope = { statementTimeoutMs: () => 0 }): Promise<QuerySession> {
     this.#checkCall('openQuerySession');
     let held: { release: () => void; timer?: NodeJS.Immediate } | undefined;
     const call: SessionCall = async (req) => {
@@ -188,7 +229,7 @@ export class WorkerSqlPort implements SqlPort {
       else held = { release: await this.#mutex.acquire() };
       const mine = held;
       try {
-        return await this.#call(req);
+        return await this.#call(req, scope);
       } finally {
         mine.timer = setImmediate(() => {
           if (held !== mine) return;
@@ -197,7 +238,10 @@ export class WorkerSqlPort implements SqlPort {
         });
       }
     };
-    return new WorkerQuerySession(call);
+    return new WorkerQuerySession(call, {
+      cancelBehaviour: this.canInterrupt ? 'interrupts' : 'between-statements',
+      cancel: () => this.interrupt(scope),
+    });
   }
 
   /**
@@ -210,7 +254,10 @@ export class WorkerSqlPort implements SqlPort {
     return this.#mutex.runExclusive(() => fn((bytes) => this.#call({ op: 'protocolRaw', bytes })));
   }
 
-  /** Waits for statements already accepted, closes the database cleanly, stops the worker and frees the folder. */
+  /**
+   * Closes the database cleanly, stops the worker and frees the folder. A statement still running after a grace
+   * period (CLOSE_GRACE_MS) is stopped with the worker: on disk, crash recovery rolls it back on the next open.
+   */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     if (this.#txScope.getStore() === this) {
@@ -222,14 +269,21 @@ export class WorkerSqlPort implements SqlPort {
     }
     this.#state = 'closing';
     this.#closing = (async () => {
+      const acquiring = this.#mutex.acquire();
+      let release: (() => void) | undefined;
       try {
-        await this.#mutex.runExclusive(() => withTimeout(this.#call({ op: 'close' }), CLOSE_TIMEOUT_MS));
+        release = await withTimeout(acquiring, CLOSE_GRACE_MS);
+        await withTimeout(this.#call({ op: 'close' }, NO_TIMEOUT), CLOSE_TIMEOUT_MS);
       } catch {
-        // a worker that cannot close cleanly is terminated below; PGlite recovers the folder on the next open
+        // a worker that cannot close cleanly is terminated below; PGlite recovers the folder on the next open.
+        // A mutex that arrives after the grace period is handed straight on (later callers get ClosedError).
+        if (!release) void acquiring.then((r) => r());
       } finally {
-        await this.worker.terminate();
+        await this.#restarting; // a worker being started must not outlive the port
+        await this.#worker.terminate();
         this.#state = 'closed';
         this.#rejectAll(new ClosedError(`The database ${this.database}`));
+        release?.();
         this.lock?.release();
       }
     })();
@@ -245,54 +299,122 @@ export class WorkerSqlPort implements SqlPort {
     }
   }
 
-  #call<Q extends DistributiveOmit<WorkerRequest, 'id'>>(req: Q): Promise<WorkerResults[Q['op']]> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    if (this.#state === 'closed') return Promise.reject(new ClosedError(`The database ${this.database}`));
+  async #call<Q extends DistributiveOmit<WorkerRequest, 'id'>>(
+    req: Q,
+    scope: InterruptScope | undefined = this.#interruptScope.getStore(),
+  ): Promise<WorkerResults[Q['op']]> {
+    if (this.#restarting) await this.#restarting;
+    if (this.#dead) throw this.#dead;
+    if (this.#state === 'closed') throw new ClosedError(`The database ${this.database}`);
     const id = this.#nextId++;
     return new Promise<WorkerResults[Q['op']]>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const r = req as { sql?: string; params?: readonly unknown[] };
+      const p: Pending = { resolve: resolve as (v: unknown) => void, reject, scope, sql: r.sql ?? '', params: r.params };
+      this.#pending.set(id, p);
+      const ms = (this.canInterrupt && scope?.statementTimeoutMs()) || 0;
+      if (ms > 0) {
+        p.timer = setTimeout(() => void this.#stop(id, { kind: 'timeout', afterMs: ms }), ms);
+        p.timer.unref();
+      }
       try {
-        this.worker.postMessage({ ...req, id });
+        this.#worker.postMessage({ ...req, id });
       } catch (e) {
         // e.g. a parameter that cannot be cloned (a function, a class instance with private state)
-        this.#pending.delete(id);
+        this.#take(id);
         reject(e);
       }
     });
   }
 
-  #onMessage(m: WorkerReply): void {
-    if (m.id === 'ready') return this.#settleReady.resolve();
-    if (m.id === 'openFailed') return this.#settleReady.reject(deserializeError(m.error as SerializedDbError));
-    const p = this.#pending.get(m.id);
+  /**
+   * Stops the call `id` by stopping its worker, then starts a new worker on the same folder. The folder's lock
+   * stays held by this port, and the new worker starts only after the old thread has exited.
+   */
+  async #stop(id: number, reason: InterruptReason): Promise<boolean> {
+    const p = this.#pending.get(id);
+    if (!p || !this.canInterrupt || this.#state !== 'open' || this.#restarting) return false;
+    const old = this.#worker;
+    this.#retired.add(old);
+    let restarted!: () => void;
+    this.#restarting = new Promise<void>((resolve) => (restarted = resolve));
+    try {
+      await old.terminate();
+      this.#rejectAll(interruptedError(reason, this.database, p.sql, p.params));
+      // a database claimed from a spare was started through a symlink; PGlite wants the real folder as its root
+      const { worker, ready } = this.#spawn({ ...this.data, dataDir: realpathSync(this.data.dataDir!) });
+      this.#worker = worker;
+      await ready;
+    } catch (e) {
+      // the database did not come back: nothing may keep the folder open once the lock is released
+      const failed = this.#worker;
+      if (failed !== old) (this.#retired.add(failed), await failed.terminate());
+      if (this.#state === 'open') this.#die(new WorkerExitedError(this.database, undefined, e));
+    } finally {
+      this.#restarting = undefined;
+      restarted();
+    }
+    return true;
+  }
+
+  /** Starts a worker on `data`; `ready` settles when its database accepts requests (or could not open). */
+  #spawn(data: WorkerOpenData): { worker: Worker; ready: Promise<void> } {
+    const entry = resolveWorkerEntry();
+    const worker = new Worker(entry.filename, { eval: entry.eval, workerData: data, name: `pglite ${this.database}` });
+    let settle!: { resolve: () => void; reject: (e: unknown) => void };
+    const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    ready.catch(() => undefined); // observed by whoever started it; avoid an unhandled rejection elsewhere
+    worker.on('message', (m: WorkerReply) => {
+      if (m.id === 'ready') return settle.resolve();
+      if (m.id === 'openFailed') return settle.reject(deserializeError(m.error as SerializedDbError));
+      this.#onReply(m);
+    });
+    worker.on('error', (e) => (this.#lastWorkerError = e));
+    worker.on('messageerror', (e) => (this.#lastWorkerError = e));
+    worker.on('exit', (code) => {
+      if (this.#retired.has(worker)) return settle.reject(new WorkerExitedError(this.database, code));
+      this.#onWorkerExit(code, settle.reject);
+    });
+    return { worker, ready };
+  }
+
+  #onReply(m: Extract<WorkerReply, { id: number }>): void {
+    const p = this.#take(m.id);
     if (!p) return; // a reply to a call already rejected (worker closing): nothing waits for it
-    this.#pending.delete(m.id);
     if (m.ok) p.resolve(m.result);
     else p.reject(deserializeError(m.error));
   }
 
-  #onWorkerExit(code: number): void {
+  #onWorkerExit(code: number, rejectReady: (e: unknown) => void): void {
     if (this.#state === 'closing' || this.#state === 'closed') {
       this.#rejectAll(new ClosedError(`The database ${this.database}`));
-      this.#settleReady.reject(new ClosedError(`The database ${this.database}`));
+      rejectReady(new ClosedError(`The database ${this.database}`));
       this.#onExit.fire(undefined);
       this.#onExit.dispose();
       return;
     }
     const error = new WorkerExitedError(this.database, code, this.#lastWorkerError);
+    rejectReady(error);
+    this.#die(error);
+  }
+
+  #die(error: WorkerExitedError): void {
     this.#dead = error;
     this.#state = 'dead';
-    this.#settleReady.reject(error);
     this.#rejectAll(error);
     this.lock?.release();
     this.#onExit.fire(error);
     this.#onExit.dispose();
   }
 
+  #take(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    this.#pending.delete(id);
+    clearTimeout(p?.timer);
+    return p;
+  }
+
   #rejectAll(error: Error): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(error);
+    for (const id of [...this.#pending.keys()]) this.#take(id)?.reject(error);
   }
 }
 

@@ -23,14 +23,27 @@ export type SessionCall = <Q extends SessionRequest>(req: Q) => Promise<WorkerRe
 /** Rows in the page that comes with a statement's start: what the results grid shows first. */
 const FIRST_PAGE = 1000;
 
+/** How the session's running statement is stopped (the port restarts its worker; see workerPort.ts). */
+export interface SessionInterrupt {
+  /** 'interrupts' on disk; 'between-statements' in memory, where a restart would lose the database. */
+  readonly cancelBehaviour: QuerySession['cancelBehaviour'];
+  /** Stops the session's statement running now, if any. */
+  cancel(): Promise<unknown>;
+}
+
 export class WorkerQuerySession implements QuerySession {
   readonly kind = 'pglite' as const;
-  /** PGlite cannot interrupt a running statement; the runner stops between statements and pages. */
-  readonly cancelBehaviour = 'between-statements' as const;
   #released = false;
   #open: StatementStream | undefined;
 
-  constructor(private readonly call: SessionCall) {}
+  constructor(
+    private readonly call: SessionCall,
+    private readonly interrupt: SessionInterrupt = { cancelBehaviour: 'between-statements', cancel: async () => false },
+  ) {}
+
+  get cancelBehaviour(): QuerySession['cancelBehaviour'] {
+    return this.interrupt.cancelBehaviour;
+  }
 
   async execute(sql: string): Promise<StatementStream> {
     if (this.#released) throw new ClosedError('This query session');
@@ -45,7 +58,7 @@ export class WorkerQuerySession implements QuerySession {
   }
 
   async cancel(): Promise<void> {
-    // nothing to interrupt: the worker answers one request at a time and each page is short
+    await this.interrupt.cancel().catch(() => undefined);
   }
 
   lookupTypes(oids: readonly number[]): Promise<PgTypeRow[]> {

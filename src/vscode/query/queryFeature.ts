@@ -169,7 +169,7 @@ export class QueryFeature implements vscode.Disposable {
     let qc = this.#consoles.get(target.id);
     if (!qc) {
       const { openQuerySession } = await import('../../db/query/openQuerySession.js');
-      qc = new QueryConsole(async () => openQuerySession(await target.open()));
+      qc = new QueryConsole(async () => openQuerySession(await target.open(), { statementTimeoutMs }));
       this.#consoles.set(target.id, qc);
       this.#consoleFor.set(qc, this.targets.get(target.id));
     }
@@ -222,21 +222,14 @@ export class QueryFeature implements vscode.Disposable {
 
   async #cancel(t: Tracked): Promise<void> {
     if (t.run.snapshot.state !== 'running') return;
-    await t.run.cancel();
-    const kind = (await this.#consoleKind(t.target)) ?? 'pg';
-    if (kind === 'pglite') {
+    // what happened to a stopped statement shows in the results (the database's cancel error); a database that
+    // cannot stop one (in memory) is said here, or the user would wonder why the statement goes on
+    if (t.run.cancelBehaviour === 'between-statements') {
       void vscode.window.showInformationMessage(
-        `Cancelling on ${t.target.label}: PGlite cannot interrupt a running statement, so the current statement runs to its end; the remaining statements are skipped.`,
+        `Cancelling on ${t.target.label}: this database cannot stop a running statement (an in-memory embedded database would be lost), so the current statement runs to its end; the remaining statements are skipped.`,
       );
     }
-  }
-
-  async #consoleKind(target: QueryTarget): Promise<'pg' | 'pglite' | undefined> {
-    try {
-      return (await target.open()).kind;
-    } catch {
-      return undefined;
-    }
+    await t.run.cancel();
   }
 
   async #cancelCurrent(): Promise<void> {
@@ -276,7 +269,7 @@ export class QueryFeature implements vscode.Disposable {
     if (!uri) return;
     const { openQuerySession } = await import('../../db/query/openQuerySession.js');
     // a session of its own: on pg another connection (it sees committed data); PGlite has one connection anyway
-    const session = await openQuerySession(await t.target.open());
+    const session = await openQuerySession(await t.target.open(), { statementTimeoutMs });
     try {
       const rows = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Exporting to ${path.basename(uri.fsPath)}`, cancellable: true },
@@ -312,6 +305,9 @@ export class QueryFeature implements vscode.Disposable {
     for (const s of this.#subs) s.dispose();
   }
 }
+
+/** Embedded databases (servers enforce theirs on the connection): syncPlayground.statementTimeoutSeconds. */
+const statementTimeoutMs = (): number => Math.max(0, setting('statementTimeoutSeconds', 0)) * 1000;
 
 function setting<T>(key: string, fallback: T): T {
   return vscode.workspace.getConfiguration('syncPlayground').get<T>(key) ?? fallback;

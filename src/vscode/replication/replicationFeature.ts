@@ -6,7 +6,7 @@ import { ScenarioPlayer, stepText } from '../../core/playground/scenarioPlayer';
 import type { Scenario } from '../../core/scenario/scenarioModel';
 import type { PlaygroundSnapshot } from '../../core/playground/playgroundSnapshot';
 import type { QueryTarget, TargetRegistry } from '../../core/query/targetRegistry';
-import type { QueryResult, SqlPort } from '../../core/sql';
+import { isInterruptible, type InterruptibleDatabase, type QueryResult, type SqlPort } from '../../core/sql';
 import type { CommandTable } from '../commands';
 import type { Log } from '../log';
 import { ConflictsPanel } from './conflictsPanel';
@@ -145,7 +145,17 @@ export class ReplicationFeature extends Disposable {
     const id = name === HUB ? 'replication:hub' : `replica:${name}`;
     const db = () => this.requireSession().database(name);
     const write = async (sql: string) => this.requireSession().runSql(name, sql);
-    const port: SqlPort = {
+    const interruptible = () => {
+      const d = db();
+      return isInterruptible(d) ? d : undefined;
+    };
+    // Cancel and the statement timeout stop the SQL runner's statement on this database (its worker restarts)
+    const port: SqlPort & InterruptibleDatabase = {
+      get canInterrupt() {
+        return interruptible()?.canInterrupt ?? false;
+      },
+      interruptible: (scope, fn) => interruptible()?.interruptible(scope, fn) ?? fn(),
+      interrupt: async (scope) => (await interruptible()?.interrupt(scope)) ?? false,
       kind: 'pglite',
       query: async (sql, params) => (params?.length || isRead(sql) ? db().query(sql, params) : ((await write(sql)).at(-1) ?? { rows: [], fields: [] }) as never),
       exec: (sql) => write(sql),

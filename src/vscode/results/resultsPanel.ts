@@ -8,6 +8,7 @@ import {
   inspectRequest,
   rerunRequest,
   resultsProtocol,
+  rowsGoneCode,
   showRunNotification,
 } from '../../protocol/resultsProtocol';
 import type { Log } from '../log';
@@ -62,8 +63,15 @@ export class ResultsPanel extends WebviewPanelHost {
     });
     const { backend } = deps;
     this.handle(fetchMoreRequest, async ({ resultId, count }) => {
-      const page = await backend.fetchMore(resultId, count);
-      if (!page) throw new Error('These rows are no longer available. Run the query again to fetch more.');
+      let page: RowsPage | undefined;
+      try {
+        page = await backend.fetchMore(resultId, count);
+      } catch (e) {
+        // invalid_cursor_name: the open rows were closed for another use of the database (see sessionServer.ts)
+        if ((e as { code?: unknown } | null)?.code === '34000') throw rowsGone((e as Error).message);
+        throw e;
+      }
+      if (!page) throw rowsGone('These rows are no longer open: a later run on this database closed them. Run the query again to see more.');
       this.#keep(page);
       return page;
     });
@@ -88,7 +96,7 @@ export class ResultsPanel extends WebviewPanelHost {
   }
 
   /** What the page shows now (see inspectRequest). */
-  inspect(): Promise<{ runId?: string; commandTags: string[]; rowsLoaded: number; domRows: number; firstRow: string[] }> {
+  inspect(): Promise<{ runId?: string; commandTags: string[]; rowsLoaded: number; domRows: number; firstRow: string[]; error?: string }> {
     return this.request(inspectRequest, undefined);
   }
 
@@ -108,6 +116,11 @@ export class ResultsPanel extends WebviewPanelHost {
     this.#pages.set(page.resultId, pages);
     return true;
   }
+}
+
+/** The fetchMore error the page answers with "Run again" (rowsGoneCode). */
+function rowsGone(message: string): Error {
+  return Object.assign(new Error(message), { code: rowsGoneCode });
 }
 
 /** Opens the results panel, or reveals the one already open: one panel for all runs, like psql's one terminal. */
