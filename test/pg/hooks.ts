@@ -5,7 +5,8 @@
  *   const db = PgSqlPort.fromConfig(await pg().createDatabase('my_suite'));
  *
  * Give each suite its own database (createDatabase) so files do not see each other's tables. Suites that need
- * a second cluster (logical replication) call startPgServer() from test/support/pgServer.ts themselves.
+ * a second cluster (logical replication) call startPgServer() from test/support/pgServer.ts themselves, and stop it
+ * in their `after`; connections/tls.test.ts starts one with SSL on and certificates from test/support/tlsCerts.ts.
  */
 import { startPgServer, type PgServer } from '../support/pgServer';
 

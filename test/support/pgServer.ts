@@ -7,13 +7,17 @@
  *   const db = PgSqlPort.fromConfig(server.poolConfig());
  *
  * initdb refuses to run as root: as root the cluster belongs to the `postgres` system user (created when missing).
+ *
+ * TLS: `startPgServer({ ssl: certs.localhost, hostRules: ['hostssl all all 127.0.0.1/32 trust'] })` serves SSL
+ * with certificates from test/support/tlsCerts.ts; the harness itself always connects over the unix socket.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, appendFileSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, appendFileSync, writeFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
+import type { CertificateFiles } from './tlsCerts';
 
 export interface PgServer {
   readonly name: string;
@@ -43,6 +47,20 @@ export interface PgServer {
   stopServer(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts a server stopped by stopServer on the same port and data. */
   startServer(): Promise<void>;
+  /** SSL servers: presents `files` to new connections from now on (reloads the configuration, no restart). */
+  useSslCertificate(files: CertificateFiles): Promise<void>;
+}
+
+export interface PgServerOptions {
+  /** Labels the temp dir and messages (several servers per process are fine). */
+  readonly name?: string;
+  /** Serve SSL (`ssl = on`) with this certificate and key; they are copied into the server's folder. */
+  readonly ssl?: CertificateFiles;
+  /**
+   * pg_hba.conf lines for TCP connections, replacing the defaults (trust on 127.0.0.1, scram for passwordUser),
+   * e.g. `hostssl all all 127.0.0.1/32 trust` for a server that accepts only SSL. The unix socket stays trusted.
+   */
+  readonly hostRules?: readonly string[];
 }
 
 export const PASSWORD_USER = { user: 'sp_test', password: 'sp_test_pw' } as const;
@@ -184,8 +202,8 @@ function startWatchdog(root: string, dataDir: string): number | undefined {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Starts a new cluster. `name` only labels the temp dir and messages (several servers per process are fine). */
-export async function startPgServer(opts: { name?: string } = {}): Promise<PgServer> {
+/** Starts a new cluster. */
+export async function startPgServer(opts: PgServerOptions = {}): Promise<PgServer> {
   const name = opts.name ?? 'pg';
   const binDir = findPgBinDir();
   const osUser = clusterOsUser();
@@ -211,18 +229,33 @@ export async function startPgServer(opts: { name?: string } = {}): Promise<PgSer
   );
   if (init.code !== 0) throw fail('initdb failed', init.out);
 
+  const hostRules = opts.hostRules ?? [
+    `host  all         ${PASSWORD_USER.user}  127.0.0.1/32 scram-sha-256`,
+    'host  all         all   127.0.0.1/32    trust',
+    'host  replication all   127.0.0.1/32    trust',
+  ];
   writeFileSync(
     path.join(dataDir, 'pg_hba.conf'),
-    [
-      '# written by test/support/pgServer.ts',
-      'local all         all                   trust',
-      'local replication all                   trust',
-      `host  all         ${PASSWORD_USER.user}  127.0.0.1/32 scram-sha-256`,
-      'host  all         all   127.0.0.1/32    trust',
-      'host  replication all   127.0.0.1/32    trust',
-      '',
-    ].join('\n'),
+    ['# written by test/support/pgServer.ts', 'local all         all                   trust', 'local replication all                   trust', ...hostRules, ''].join('\n'),
   );
+
+  // the server reads its key only if the cluster owner owns it and nobody else can read it
+  let installed = 0;
+  const install = (files: CertificateFiles): { cert: string; key: string } => {
+    const n = installed++;
+    const cert = path.join(root, `server-${n}.crt`);
+    const key = path.join(root, `server-${n}.key`);
+    copyFileSync(files.certFile, cert);
+    copyFileSync(files.keyFile, key);
+    chmodSync(key, 0o600);
+    if (osUser) execFileSync('chown', [osUser, cert, key]);
+    return { cert, key };
+  };
+  const sslSettings: string[] = [];
+  if (opts.ssl) {
+    const { cert, key } = install(opts.ssl);
+    sslSettings.push('ssl = on', `ssl_cert_file = '${cert}'`, `ssl_key_file = '${key}'`);
+  }
 
   // a free port can be taken between our probe and the server's bind: retry with another one
   let port = 0;
@@ -248,6 +281,7 @@ export async function startPgServer(opts: { name?: string } = {}): Promise<PgSer
         'full_page_writes = off',
         "password_encryption = 'scram-sha-256'",
         'shared_buffers = 32MB',
+        ...sslSettings,
         '',
       ].join('\n'),
     );
@@ -266,8 +300,9 @@ export async function startPgServer(opts: { name?: string } = {}): Promise<PgSer
 
   const host = '127.0.0.1';
   const poolConfig = (db = 'postgres'): pg.PoolConfig => ({ host, port, user: SUPERUSER, database: db });
+  // over the unix socket: TCP may be SSL-only (hostRules)
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const c = new pg.Client(poolConfig());
+    const c = new pg.Client({ host: socketDir, port, user: SUPERUSER, database: 'postgres' });
     await c.connect();
     try {
       return await fn(c);
@@ -313,6 +348,22 @@ export async function startPgServer(opts: { name?: string } = {}): Promise<PgSer
     async startServer() {
       const r = await run(asOwner(osUser, bin('pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']), root);
       if (r.code !== 0) throw new Error(`pg_ctl start failed: ${r.out}\n--- server log ---\n${readLog()}`);
+    },
+    async useSslCertificate(files: CertificateFiles) {
+      if (!opts.ssl) throw new Error(`PostgreSQL test server "${name}" was started without ssl`);
+      const { cert, key } = install(files);
+      await admin(async (c) => {
+        await c.query(`ALTER SYSTEM SET ssl_cert_file = ${pg.escapeLiteral(cert)}`);
+        await c.query(`ALTER SYSTEM SET ssl_key_file = ${pg.escapeLiteral(key)}`);
+        await c.query('SELECT pg_reload_conf()');
+      });
+      // the postmaster reloads on SIGHUP, after pg_reload_conf() returns: a new backend shows when it has
+      for (let i = 0; ; i++) {
+        const now = await admin(async (c) => (await c.query<{ f: string }>('SELECT current_setting($1) AS f', ['ssl_cert_file'])).rows[0]!.f);
+        if (now === cert) break;
+        if (i > 200) throw new Error(`the server did not take the new certificate:\n${readLog()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async stop() {
       if (stopped) return;

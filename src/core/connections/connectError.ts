@@ -25,6 +25,8 @@ export interface ConnectTarget {
   readonly user: string;
   readonly database: string;
   readonly sslMode?: string;
+  /** The CA file the connection trusts (verify-ca, verify-full), for SSL messages. */
+  readonly caFile?: string;
 }
 
 /** A failed connect (or a connection lost while in use), classified. */
@@ -36,9 +38,14 @@ export class ConnectError extends Error {
     readonly target: ConnectTarget,
     /** What the driver or the server said (drivers do not echo passwords; the message is redacted all the same). */
     readonly detail: string,
-    options?: { cause?: unknown; timeoutMs?: number },
+    options?: {
+      cause?: unknown;
+      timeoutMs?: number;
+      /** What to do, when the adapter knows better than the kind's general advice (e.g. a host name mismatch). */
+      advice?: string;
+    },
   ) {
-    super(describe(kind, target, redact(detail), options?.timeoutMs), options);
+    super(describe(kind, target, redact(detail), options?.timeoutMs, options?.advice), options);
     this.name = 'ConnectError';
   }
 
@@ -47,7 +54,7 @@ export class ConnectError extends Error {
   }
 }
 
-function describe(kind: ConnectFailureKind, t: ConnectTarget, detail: string, timeoutMs?: number): string {
+function describe(kind: ConnectFailureKind, t: ConnectTarget, detail: string, timeoutMs?: number, advice?: string): string {
   const where = `${t.host}:${t.port}`;
   switch (kind) {
     case 'dns':
@@ -57,7 +64,7 @@ function describe(kind: ConnectFailureKind, t: ConnectTarget, detail: string, ti
     case 'timeout':
       return `No answer from ${where}${timeoutMs ? ` within ${Math.round(timeoutMs / 1000)} s` : ''}. Check the address, firewalls and VPN, or raise syncPlayground.connectTimeoutSeconds.`;
     case 'ssl':
-      return `SSL failed for ${where}${t.sslMode ? ` (SSL mode ${t.sslMode})` : ''}: ${detail}. Check the SSL mode and CA file of the connection, and the server's SSL setup.`;
+      return `SSL failed for ${where}${t.sslMode ? ` (SSL mode ${t.sslMode})` : ''}: ${detail}. ${advice ?? "Check the SSL mode and CA file of the connection, and the server's SSL setup."}`;
     case 'auth':
       return `Authentication failed for user "${t.user}" on ${where}: ${detail}. Check the user name and password, and the server's pg_hba.conf.`;
     case 'database-missing':

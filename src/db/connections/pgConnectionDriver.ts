@@ -14,7 +14,7 @@ import { toPoolConfig } from './poolConfig';
 import { ReconnectingPort } from './reconnectingPort';
 
 function targetOf(profile: ConnectionProfile, database = profile.database): ConnectTarget {
-  return { host: profile.host, port: profile.port, user: profile.user, database, sslMode: profile.sslMode };
+  return { host: profile.host, port: profile.port, user: profile.user, database, sslMode: profile.sslMode, ...(profile.caFile ? { caFile: profile.caFile } : {}) };
 }
 
 /** Races `work` against `signal`; on abort runs `onAbort` (which must tear the attempt down) and rejects. */
