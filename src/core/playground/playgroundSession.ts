@@ -12,6 +12,9 @@ import type { DiscardOutcome } from '../sync/discard';
 import { displayName } from '../sync/ident';
 import { stepRules } from '../scenario/scenarioRules';
 import { runSyncStep } from '../scenario/syncStep';
+import { SyncGaveUpError, syncAllOverLinks, syncOverLink, type LinkSyncOptions } from '../sync/linkSync';
+import { linkWait, toLinkConditions, type LinkConditions, type LinkWait } from '../sync/replicaLink';
+import type { SyncRetryEvent } from '../sync/retrySync';
 import { buildSnapshot, type PlaygroundSnapshot } from './playgroundSnapshot';
 import type { PlaygroundSetup } from './playgroundSetup';
 import { SyncStepper, type StepState } from './syncStepper';
@@ -45,6 +48,8 @@ export class PlaygroundSession extends Disposable {
   readonly #onDidChange = this._register(new Emitter<void>());
   /** Fires after anything changed: a write, a sync event, a resolution, online state, rules. */
   readonly onDidChange = this.#onDidChange.event;
+  /** A link's latency and the waits between retries are waited out (a person feels a slow link). Tests turn it off. */
+  linkWaitsFelt = true;
 
   /** How the playground started; replicas added or removed since are steps. */
   readonly #setup: PlaygroundSetup;
@@ -108,7 +113,13 @@ export class PlaygroundSession extends Disposable {
       const replicas = Object.fromEntries(current.map((r, i) => [r.name, replicaDbs[i]!]));
       const playground = await Playground.open({ hub, replicas });
       const { steps, ...setup } = recording;
-      return new PlaygroundSession(playground, setup, steps, ports, dbs);
+      const session = new PlaygroundSession(playground, setup, steps, ports, dbs);
+      // links are not kept in the databases: the last link step of each replica sets it again
+      for (const r of playground.replicas) {
+        const last = [...steps].reverse().find((st) => st.kind === 'link' && st.replica === r.name);
+        if (last?.kind === 'link') playground.setLink(r.name, last.link, session.#linkWait(true));
+      }
+      return session;
     } catch (e) {
       await Promise.allSettled(ports.map((p) => p.close()));
       throw e;
@@ -124,7 +135,8 @@ export class PlaygroundSession extends Disposable {
     const { steps, ...setup } = recording;
     const session = await PlaygroundSession.create(setup, dbs);
     for (const step of steps) {
-      const ok = await session.#execute(step).then(() => true, () => false);
+      // a sync that gave up on a flaky link did what it could: it stays, as a scenario run keeps it
+      const ok = await session.#execute(step, false).then(() => true, (e: unknown) => SyncGaveUpError.is(e));
       if (ok) session.#steps.push(step);
       session.#advanceClock();
     }
@@ -189,11 +201,14 @@ export class PlaygroundSession extends Disposable {
     return this.#record({ kind: online ? 'online' : 'offline', replica }, () => this.playground.setOnline(replica, online));
   }
 
-  /** Syncs one replica to the end, telling `onEvent` about every event (progress). */
-  sync(replica: string, onEvent?: (e: SyncEvent) => void): Promise<SyncSummary> {
+  /**
+   * Syncs one replica to the end, telling `onEvent` about every event (progress), retries over a flaky link
+   * included. Over a link that keeps failing, throws SyncGaveUpError (the ops stay queued).
+   */
+  sync(replica: string, onEvent?: (e: SyncEvent | SyncRetryEvent) => void): Promise<SyncSummary> {
     this.#refuseWhileStepping();
     return this.#record({ kind: 'sync', replica }, async () => {
-      const gen = this.playground.sync(replica);
+      const gen = syncOverLink(this.playground, replica, this.#linkOptions(true, onEvent));
       for (;;) {
         const r = await gen.next();
         this.#changed();
@@ -205,7 +220,7 @@ export class PlaygroundSession extends Disposable {
 
   syncAll(): Promise<void> {
     this.#refuseWhileStepping();
-    return this.#record({ kind: 'syncAll' }, () => this.playground.syncAll());
+    return this.#record({ kind: 'syncAll' }, () => syncAllOverLinks(this.playground, this.#linkOptions(true)));
   }
 
   /**
@@ -217,7 +232,7 @@ export class PlaygroundSession extends Disposable {
     this.playground.replica(replica);
     const index = this.#steps.push({ kind: 'sync', replica, batchSize: 1 }) - 1;
     let advanced = false;
-    const stepper: SyncStepper = new SyncStepper(replica, this.playground.sync(replica, { batchSize: 1 }), () => {
+    const stepper: SyncStepper = new SyncStepper(replica, syncOverLink(this.playground, replica, { batchSize: 1, ...this.#linkOptions(true) }), () => {
       // the step ends when the sync does: only then does simulated time move on, as after any other step
       if (stepper.done && !advanced) {
         advanced = true;
@@ -231,6 +246,18 @@ export class PlaygroundSession extends Disposable {
     return this.#stepper;
   }
 
+  /**
+   * Sets a replica's link to the hub (drop rate, latency, what a drop loses, seed), or with null the perfect link.
+   * Recorded as a `link` step; syncs of that replica then retry with backoff. Bad conditions throw
+   * InvalidInputError naming the field, and nothing is recorded.
+   */
+  async setLink(replica: string, link: Partial<LinkConditions> | null): Promise<LinkConditions | undefined> {
+    this.playground.replica(replica);
+    const conditions = link ? (toLinkConditions(link) ?? null) : null;
+    await this.#record({ kind: 'link', replica, link: conditions }, async () => this.#execute({ kind: 'link', replica, link: conditions }, true));
+    return conditions ?? undefined;
+  }
+
   /** Stops the step-mode sync, if any. */
   async stopStepSync(): Promise<void> {
     await this.#stepper?.stop();
@@ -240,7 +267,7 @@ export class PlaygroundSession extends Disposable {
   async runStep(step: ScenarioStep): Promise<void> {
     if (step.kind === 'expect') return;
     if (step.kind === 'sync' || step.kind === 'syncAll') this.#refuseWhileStepping();
-    await this.#record(step, () => this.#execute(step));
+    await this.#record(step, () => this.#execute(step, true));
   }
 
   conflicts(open?: boolean): Promise<readonly ConflictRecord[]> {
@@ -354,7 +381,8 @@ export class PlaygroundSession extends Disposable {
     await Promise.allSettled(this.#databases.map((d) => d.close()));
   }
 
-  async #execute(step: ScenarioStep): Promise<unknown> {
+  /** `felt`: a link's latency and retry waits are waited out (not when replaying a recording). */
+  async #execute(step: ScenarioStep, felt: boolean): Promise<unknown> {
     const pg = this.playground;
     switch (step.kind) {
       case 'sql':
@@ -363,9 +391,11 @@ export class PlaygroundSession extends Disposable {
       case 'online':
         return pg.setOnline(step.replica, step.kind === 'online');
       case 'sync':
-        return runSyncStep(pg, step);
+        return runSyncStep(pg, step, this.#linkOptions(felt));
       case 'syncAll':
-        return pg.syncAll();
+        return syncAllOverLinks(pg, this.#linkOptions(felt));
+      case 'link':
+        return pg.setLink(step.replica, step.link, this.#linkWait(felt));
       case 'rules':
         return this.#applyRules(step.rules);
       case 'hub':
@@ -407,6 +437,21 @@ export class PlaygroundSession extends Disposable {
       this.#advanceClock();
       this.#changed();
     }
+  }
+
+  /** How a link's latency and retry waits pass: on the simulated clock, and felt (waited out) in the UI. */
+  #linkWait(felt: boolean): LinkWait {
+    return linkWait(this.playground.clock, felt && this.linkWaitsFelt);
+  }
+
+  #linkOptions(felt: boolean, onEvent?: (e: SyncRetryEvent) => void): Omit<LinkSyncOptions, 'batchSize' | 'direction' | 'loseAckAfterBatch'> {
+    return {
+      wait: this.#linkWait(felt),
+      onRetry: (e) => {
+        onEvent?.(e);
+        this.#changed();
+      },
+    };
   }
 
   #advanceClock(): void {

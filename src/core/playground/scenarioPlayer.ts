@@ -2,6 +2,7 @@ import { Emitter } from '../emitter';
 import { checkExpectation, type ExpectationResult, type ExpectationState } from '../scenario/expectations';
 import type { Scenario, ScenarioStep } from '../scenario/scenarioModel';
 import { snapshotTables } from '../scenario/snapshot';
+import { describeLink } from '../sync/replicaLink';
 import type { PlaygroundSession } from './playgroundSession';
 
 /** What one step did: its index, a line for a person, and the expectation results of an `expect` step. */
@@ -32,6 +33,8 @@ export function stepText(step: ScenarioStep): string {
       return `add replica ${step.replica}${step.clockSkewMs ? ` (clock ${step.clockSkewMs > 0 ? '+' : ''}${step.clockSkewMs} ms)` : ''}${c}`;
     case 'removeReplica':
       return `remove replica ${step.replica}${c}`;
+    case 'link':
+      return `link ${step.replica} ↔ hub: ${describeLink(step.link ?? undefined)}${c}`;
     case 'syncAll':
       return `sync all${c}`;
     case 'advance':

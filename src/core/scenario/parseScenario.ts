@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors';
 import { formatPath, parseJsonWithPositions, type JsonPath, type PositionedJson } from './jsonPositions';
 import { CONFLICT_TYPES, OP_STATUSES, STRATEGIES } from '../sync/types';
+import { checkLink } from '../sync/replicaLink';
 import {
   customFunctionName,
   REPLICA_NAME,
@@ -44,7 +45,7 @@ export class ScenarioInvalidError extends InvalidInputError {
   }
 }
 
-const STEP_KINDS = ['sql', 'offline', 'online', 'sync', 'syncAll', 'advanceMs', 'resolve', 'expect', 'rules', 'hub', 'discard', 'addReplica', 'removeReplica'] as const;
+const STEP_KINDS = ['sql', 'offline', 'online', 'sync', 'syncAll', 'advanceMs', 'resolve', 'expect', 'rules', 'hub', 'discard', 'addReplica', 'removeReplica', 'link'] as const;
 /** Fields a `sync` step may carry besides the replica (a step-mode sync, stopped half-way). */
 const SYNC_OPTIONS = ['batchSize', 'maxEvents'] as const;
 /** Fields an `addReplica` step may carry besides the name. */
@@ -265,6 +266,8 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
         removedAt.set(replica, `${formatPath(p)}${line !== undefined ? ` (line ${line})` : ''}`);
         return { kind: 'removeReplica', replica, ...c };
       }
+      case 'link':
+        return parseLink(v, vp, c);
       case 'syncAll':
         if (v !== true) return issue(vp, 'syncAll must be true');
         return { kind: 'syncAll', ...c };
@@ -279,6 +282,25 @@ export function validateScenario(value: unknown, fileName = 'scenario', position
       }
     }
     return issue(vp, `unknown step kind "${kind}"`);
+  }
+
+  function parseLink(v: unknown, p: JsonPath, c: { comment?: string }): ScenarioStep | undefined {
+    const example = '{ "replica": "A", "dropRate": 0.3, "latencyMs": 20, "seed": 7 } (or { "replica": "A", "off": true })';
+    if (!isObject(v)) return issue(p, `link is an object like ${example}`);
+    unknownKeys(v, p, ['replica', 'dropRate', 'latencyMs', 'lose', 'seed', 'off']);
+    const replica = v.replica === undefined ? issue(p, `a link step names its replica, like ${example}`) : replicaRef(v.replica, [...p, 'replica']);
+    const { replica: _r, off, ...fields } = v;
+    if (off !== undefined) {
+      if (off !== true) return issue([...p, 'off'], `off must be true (the perfect link again), got ${JSON.stringify(off)}`);
+      const extra = Object.keys(fields).filter((k) => ['dropRate', 'latencyMs', 'lose', 'seed'].includes(k));
+      if (extra.length) return issue([...p, extra[0]!], `"${extra[0]}" has no meaning with "off": true; give one or the other`);
+      return replica !== undefined ? { kind: 'link', replica, link: null, ...c } : undefined;
+    }
+    if (fields.dropRate === undefined && fields.latencyMs === undefined) return issue(p, `a link step sets dropRate and/or latencyMs, like ${example}`);
+    const { conditions, problems } = checkLink(fields);
+    for (const x of problems) issue([...p, x.field], x.message);
+    if (!conditions || replica === undefined) return undefined;
+    return { kind: 'link', replica, link: conditions.dropRate || conditions.latencyMs ? conditions : null, ...c };
   }
 
   function parseResolve(v: unknown, p: JsonPath, c: { comment?: string }): ScenarioStep | undefined {

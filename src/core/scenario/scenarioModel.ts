@@ -1,4 +1,5 @@
 import type { ConflictType, Strategy } from '../sync/types';
+import type { LinkConditions } from '../sync/replicaLink';
 
 /**
  * The scenario model: what a `*.syncscenario.json` file says, after validation. The same shape is produced by
@@ -77,7 +78,9 @@ export type ScenarioStep =
   /** A replica joins the live playground as a copy of the hub as it is now (not a replay of history). */
   | { readonly kind: 'addReplica'; readonly replica: string; readonly clockSkewMs?: number; readonly comment?: string }
   /** A replica leaves: unregistered at the hub, its queued ops lost. Its name is not used again. */
-  | { readonly kind: 'removeReplica'; readonly replica: string; readonly comment?: string };
+  | { readonly kind: 'removeReplica'; readonly replica: string; readonly comment?: string }
+  /** The replica's link to the hub from here on (its syncs retry with backoff over it); null: the perfect link. */
+  | { readonly kind: 'link'; readonly replica: string; readonly link: LinkConditions | null; readonly comment?: string };
 
 export type ScenarioStepKind = ScenarioStep['kind'];
 
@@ -148,7 +151,19 @@ export function stepToJson(step: ScenarioStep): Record<string, unknown> {
       return { addReplica: step.replica, ...(step.clockSkewMs ? { clockSkewMs: step.clockSkewMs } : {}), ...c };
     case 'removeReplica':
       return { removeReplica: step.replica, ...c };
+    case 'link':
+      return { link: { replica: step.replica, ...(step.link ? linkToJson(step.link) : { off: true }) }, ...c };
   }
+}
+
+/** A link's fields as a file writes them: what differs from the perfect link, and the seed when drops need it. */
+function linkToJson(l: LinkConditions): Record<string, unknown> {
+  return {
+    ...(l.dropRate ? { dropRate: l.dropRate } : {}),
+    ...(l.latencyMs ? { latencyMs: l.latencyMs } : {}),
+    ...(l.dropRate && l.lose !== 'request' ? { lose: l.lose } : {}),
+    ...(l.dropRate ? { seed: l.seed } : {}),
+  };
 }
 
 /** The replicas after some steps: the scenario's own, then those added, less those removed (in playground order). */

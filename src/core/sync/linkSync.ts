@@ -21,7 +21,7 @@ export interface LinkSyncOptions extends SyncOptions {
   /** How waits between attempts pass (see linkWait). */
   readonly wait: LinkWait;
   /** Told before each wait: the attempt that failed, why, and how long until the next. */
-  readonly onRetry?: (e: SyncRetryEvent) => void;
+  readonly onRetry?: (e: SyncRetryEvent) => void | Promise<void>;
 }
 
 /** A sync over a flaky link failed on every attempt. Nothing is lost: the replica's ops wait in its queue. */
@@ -80,7 +80,7 @@ export async function* syncOverLink(pg: Playground, replica: string, options: Li
       if (e.type === 'sync_retry') {
         attempt = e.attempt + 1;
         failure = undefined;
-        onRetry?.(e);
+        await onRetry?.(e);
         continue;
       }
       if (e.type === 'op_failed' && isTransientCode(e.code)) failure ??= new DbError(e.error, '', undefined, e.code ? { code: e.code } : {});

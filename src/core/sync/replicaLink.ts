@@ -39,7 +39,7 @@ export function checkLink(input: Readonly<Record<string, unknown>>): { condition
   const problems: LinkProblem[] = [];
   const { dropRate = LINK_DEFAULTS.dropRate, latencyMs = LINK_DEFAULTS.latencyMs, lose = LINK_DEFAULTS.lose, seed = LINK_DEFAULTS.seed } = input;
   if (typeof dropRate !== 'number' || !(dropRate >= 0 && dropRate <= 1)) {
-    problems.push({ field: 'dropRate', message: `dropRate must be a number from 0 to 1 (0.3 loses 30% of the statements), got ${JSON.stringify(dropRate)}` });
+    problems.push({ field: 'dropRate', message: `dropRate must be a number from 0 to 1 (0.3 loses 30% of the round trips to the hub), got ${JSON.stringify(dropRate)}` });
   }
   if (typeof latencyMs !== 'number' || !Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
     problems.push({ field: 'latencyMs', message: `latencyMs must be a whole number of milliseconds from 0 to ${MAX_LATENCY_MS}, got ${JSON.stringify(latencyMs)}` });

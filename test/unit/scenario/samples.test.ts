@@ -23,6 +23,7 @@ describe('sample scenarios', function () {
       assert.ok(files.includes(`strategy-${s.replaceAll('_', '-')}.syncscenario.json`), `no scenario for ${s}`);
       assert.ok(all.includes(`"strategy": "${s}"`));
     }
+    assert.ok(files.includes('flaky-link.syncscenario.json'), 'no flaky-link sample (a link step over a 30% lossy link)');
     for (const d of ['todo-app', 'product-inventory', 'iot-sensors', 'retail-transactions', 'collaborative-documents']) {
       assert.ok(files.includes(`${d}.syncscenario.json`), `no ${d} sample`);
     }
