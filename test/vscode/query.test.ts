@@ -5,6 +5,15 @@ import type { SqlPort } from '../../src/core/sql';
 
 const EXTENSION_ID = 'sync-playground.sync-playground-postgres';
 
+/** A liveness wait (not a timing check): the generous limit only turns a hang into a clear failure. */
+async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what} did not happen`);
+}
+
 describe('SQL playground in VS Code', () => {
   let api: ExtensionApi;
   let scratch: SqlPort | undefined;
@@ -64,6 +73,41 @@ describe('SQL playground in VS Code', () => {
     assert.equal(d.range.start.line, 2);
     assert.match(d.message, /column "nope" does not exist/);
     assert.equal(d.code, '42703');
+  });
+
+  it('Cancel Query stops a long statement on the playground database, which restarts with its data, and the results say so', async function () {
+    this.timeout(180_000);
+    const runScript = async (sql: string) => {
+      await openSql(`-- target: playground\n${sql}\n`);
+      await vscode.commands.executeCommand('syncPlayground.runQuery');
+      await api.query.idle();
+      return api.query.lastRun();
+    };
+    const setup = await runScript('DROP TABLE IF EXISTS cancel_kept; CREATE TABLE cancel_kept (x int); INSERT INTO cancel_kept VALUES (1);');
+    assert.equal(setup?.state, 'done', JSON.stringify(setup?.error));
+
+    await openSql('-- target: playground\nSELECT pg_sleep(60);\n');
+    const running = vscode.commands.executeCommand('syncPlayground.runQuery');
+    await until('the long run to start', () => api.query.lastRun()?.runId !== setup.runId && api.query.lastRun()?.state === 'running');
+    // as a person would: press Cancel again if the first press came before the statement reached the database
+    for (let i = 0; i < 100 && api.query.lastRun()?.state === 'running'; i++) {
+      await vscode.commands.executeCommand('syncPlayground.cancelQuery');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await running;
+    const run = api.query.lastRun();
+    assert.equal(run?.state, 'cancelled');
+    assert.match(run.error?.message ?? '', /^Query cancelled: the embedded database was restarted to stop it; committed data is intact\.$/);
+    const panel = api.results.current;
+    assert.ok(panel, 'no results panel');
+    await panel.whenReady();
+    await until('the panel to show the cancelled run', async () => (await panel.inspect()).runId === run.runId);
+    assert.match((await panel.inspect()).error ?? '', /^Query cancelled: the embedded database was restarted/);
+
+    const after = await runScript('SELECT count(*) AS n FROM cancel_kept;');
+    assert.equal(after?.state, 'done', JSON.stringify(after?.error));
+    await until('the panel to show the count', async () => (await panel.inspect()).runId === after.runId);
+    assert.deepEqual((await panel.inspect()).firstRow, ['1']);
   });
 
   it('runs only the statement under the cursor', async () => {
