@@ -197,6 +197,18 @@ export class PlaygroundSession extends Disposable {
     return this.#record({ kind: 'sql', replica: target, sql }, () => this.playground.replica(target).exec(sql));
   }
 
+  /**
+   * Records writes a client of the localhost server committed on `target` (they ran already, on its database): a
+   * `sql` step on a replica or a `hub` step, so an exported scenario replays them. Time moves on 1 ms, as after
+   * any step.
+   */
+  recordServed(target: string, sql: string, comment?: string): void {
+    const note = comment ? { comment } : {};
+    this.#steps.push(target === HUB ? { kind: 'hub', sql, ...note } : { kind: 'sql', replica: target, sql, ...note });
+    this.#advanceClock();
+    this.#changed();
+  }
+
   setOnline(replica: string, online: boolean): Promise<void> {
     return this.#record({ kind: online ? 'online' : 'offline', replica }, () => this.playground.setOnline(replica, online));
   }

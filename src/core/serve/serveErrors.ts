@@ -26,3 +26,21 @@ export class PortNotAllowedError extends Error {
     return e instanceof Error && (e as { reason?: unknown }).reason === 'port-not-allowed';
   }
 }
+
+/**
+ * The database a server serves is not there right now (the playground is being re-created) or any more (it was
+ * removed). A client's turn ends with it: the connection closes with `code` (57P03 cannot connect now, 57P01).
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly reason = 'database-unavailable' as const;
+  constructor(
+    message: string,
+    readonly code: '57P03' | '57P01',
+  ) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+  static is(e: unknown): e is DatabaseUnavailableError {
+    return e instanceof Error && (e as { reason?: unknown }).reason === 'database-unavailable';
+  }
+}

@@ -6,8 +6,17 @@ import type { IDisposable } from '../dispose';
 
 /** A client of the localhost server committed writes: the database's tables (and a replica's queue) changed. */
 export interface DatabaseChange {
-  /** Command tags of the transaction, e.g. ["BEGIN", "INSERT 0 1", "COMMIT"]. */
+  /** Command tags of the committed transactions, e.g. ["BEGIN", "INSERT 0 1", "COMMIT"]. */
   readonly tags: readonly string[];
+  /**
+   * The client's committed writes as the SQL of a scenario step (see ServedWriteRecorder): what Export Scenario
+   * replays. Absent when nothing could be recorded.
+   */
+  readonly sql?: string;
+  /** Why some committed writes could not be recorded (e.g. COPY FROM STDIN): an exported scenario misses them. */
+  readonly unrecorded?: readonly string[];
+  /** The client's application_name, when it gave one (psql, a driver, your app). */
+  readonly client?: string;
 }
 
 /** A database that can be served: the playground database, the hub, a replica, … */
@@ -27,6 +36,8 @@ export interface ServedHandle {
   readonly clientCount: number;
   readonly onDidChangeDatabase: (listener: (change: DatabaseChange) => void) => IDisposable;
   readonly onDidChangeClients: (listener: (count: number) => void) => IDisposable;
+  /** Disconnects the clients with `message` (FATAL 57P01) and keeps listening. */
+  disconnectClients(message: string): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -273,6 +273,14 @@ export class Playground extends Disposable {
     await this.hub.exec(sql);
   }
 
+  /**
+   * Sets the hub's physical time from the playground clock, as hubExec does before its SQL: for SQL that reaches
+   * the hub another way (a client of the localhost server), so its writes are stamped like a `hub` step's.
+   */
+  tickHubClock(): Promise<void> {
+    return this.#touchHubClock();
+  }
+
   /** Runs SQL on the hub, then copies the hub's changes to every replica (pulled: not captured, versions recorded). */
   async seed(sql: string): Promise<void> {
     await this.hubExec(sql);

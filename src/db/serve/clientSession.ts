@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { MutexInterface } from 'async-mutex';
 import { E_TIMEOUT } from 'async-mutex';
 import { ClosedError } from '../../core/errors';
+import { DatabaseUnavailableError } from '../../core/serve/serveErrors';
 import { StartupHandshake } from './startupHandshake';
 import type { ProtocolExec, ProtocolTarget } from './protocolTarget';
 import {
@@ -23,6 +24,7 @@ import {
   readMessages,
   readyForQuery,
   scanBackend,
+  statementText,
   syncMessage,
   type Diagnostic,
   type FrontendMessage,
@@ -30,6 +32,10 @@ import {
 } from './wireMessages';
 import { COPY_REFUSAL, copyFromStdinKind, refusalQuery } from './copyFromStdin';
 import { StatementNames } from './statementNames';
+import { sessionEffects, sessionWideCommand } from '../../core/serve/sessionStatements';
+import type { DatabaseChange } from '../../core/serve/serveModel';
+import { ClientTurns } from './clientTurn';
+import { commandComplete } from './extendedProtocol';
 
 /** What a session needs from its server. */
 export interface SessionHost {
@@ -44,15 +50,9 @@ export interface SessionHost {
   readonly lockWaitSeconds: number;
   /** Disconnect a client idle inside a transaction for this long; 0 = never. */
   readonly idleInTransactionSeconds: number;
-  /** A client finished a transaction that wrote (command tags of the transaction). */
-  changed(tags: readonly string[]): void;
+  /** A client's turn committed writes: their tags and, as a scenario step's SQL, what they were. */
+  changed(change: DatabaseChange): void;
 }
-
-/** Command tags that change nothing: a transaction with only these does not fire "database changed". */
-const READ_ONLY_TAGS = new Set([
-  'SELECT', 'SHOW', 'BEGIN', 'START', 'COMMIT', 'ROLLBACK', 'SET', 'RESET', 'FETCH', 'MOVE', 'DECLARE', 'CLOSE',
-  'DEALLOCATE', 'PREPARE', 'EXPLAIN', 'LISTEN', 'UNLISTEN', 'NOTIFY', 'DISCARD', 'SAVEPOINT', 'RELEASE', 'VALUES',
-]);
 
 /** Messages a batch ends with: each makes the database answer right away. */
 const BATCH_END = new Set(['S', 'Q', 'H']);
@@ -64,6 +64,12 @@ const NOTICE_AFTER_MS = 1000;
 const CLOSING_POLL_MS = 250;
 
 let nextPid = 1;
+
+/** Why the server refuses a Query or Parse before the database sees it (LISTEN, WITH HOLD), or undefined. */
+function refusalOf(m: FrontendMessage): { message: string; hint: string } | undefined {
+  const text = statementText(m);
+  return text ? sessionEffects(text).refusal : undefined;
+}
 
 export class ClientSession {
   readonly pid = nextPid++;
@@ -77,7 +83,8 @@ export class ClientSession {
   #midBatch = false;
   /** After a turn that timed out: drop the rest of the extended batch up to its Sync. */
   #skipUntilSync = false;
-  #tags: string[] = [];
+  /** The client's own session and its recorded writes (made once its startup packet is read). */
+  #turns: ClientTurns | undefined;
   #wake: (() => void) | undefined;
   #pump: Promise<void> = Promise.resolve();
   #pumping = false;
@@ -154,6 +161,7 @@ export class ClientSession {
         if (step.outcome === 'close') return void this.close();
         if (step.outcome !== 'ready') return void this.close(step.outcome);
         this.#state = 'ready';
+        this.#turns = new ClientTurns(this.#handshake.settings);
       }
       const { messages, rest } = readMessages(this.#inbox);
       this.#inbox = rest;
@@ -196,13 +204,15 @@ export class ClientSession {
         }
         try {
           await this.host.target.beforeTurn?.();
-          await this.host.target.exclusive((exec) => this.#serve(exec));
+          const change = await this.host.target.exclusive((exec) => this.#turn(exec));
+          if (change) this.host.changed(change);
         } finally {
           release();
         }
       }
     } catch (e) {
       if (ClosedError.is(e)) return this.#fatal('57P01', 'terminating connection: the playground closed this database');
+      if (DatabaseUnavailableError.is(e)) return this.#fatal(e.code, e.message);
       // the database died or refused the bytes: this client cannot go on
       this.#fatal('58000', `the playground database failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -232,8 +242,25 @@ export class ClientSession {
     this.#skipUntilSync = true;
   }
 
+  /** One turn: the client's own session in place, served until idle, then the session given back as it was. */
+  async #turn(exec: ProtocolExec): Promise<DatabaseChange | undefined> {
+    const turns = this.#turns!;
+    try {
+      await turns.enter(exec);
+    } catch (e) {
+      // as PostgreSQL refuses a startup packet with a bad setting: the connection ends with the reason
+      this.#fatal('22023', `invalid setting for this connection: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+    await this.#serve(exec, turns);
+    // a client that left mid-transaction was rolled back: still release what outlives a rollback (session locks)
+    const gone = this.#state === 'closed';
+    if (gone) await turns.isolation.transactionEnded(exec).catch(() => []);
+    return turns.leave(exec, gone);
+  }
+
   /** Holds the database for this client until it is idle between transactions (or leaves). */
-  async #serve(exec: ProtocolExec): Promise<void> {
+  async #serve(exec: ProtocolExec, turns: ClientTurns): Promise<void> {
     for (;;) {
       if (this.#state === 'closed') return this.#abandon(exec);
       if (!this.#queue.length) {
@@ -257,36 +284,69 @@ export class ClientSession {
       const copy = copyFromStdinKind(head);
       if (copy === 'alone' && head.type === 'Q') {
         this.#queue.shift();
-        await this.#copyIn(exec, head);
+        await this.#copyIn(exec, turns, head);
         continue;
       }
-      if (copy && head.type === 'Q') {
-        // PGlite would exit on a COPY FROM STDIN it cannot feed: PostgreSQL itself raises a clear error instead
-        this.#queue[0] = { type: 'Q', frame: refusalQuery() };
-      } else if (copy) {
+      const text = statementText(head) ?? '';
+      const refusal = copy ? { message: COPY_REFUSAL, hint: 'Send the COPY on its own, or use INSERT.' } : refusalOf(head);
+      if (refusal && head.type === 'Q') {
+        // PGlite would exit on a COPY FROM STDIN it cannot feed, and LISTEN cannot reach the right client: the
+        // database raises a clear error itself, so an open transaction fails exactly as for any other error
+        this.#queue[0] = { type: 'Q', frame: refusalQuery(refusal.message, refusal.hint) };
+      } else if (refusal) {
         // extended protocol: refuse the Parse and skip to its Sync, as PostgreSQL does after an error
         this.#queue.shift();
-        this.#write(errorResponse({ severity: 'ERROR', code: '0A000', message: COPY_REFUSAL }));
+        this.#write(errorResponse({ severity: 'ERROR', code: '0A000', message: refusal.message, hint: refusal.hint }));
         this.#skipUntilSync = true;
         continue;
       }
-      const batch: Buffer[] = [];
+      const wide = head.type === 'Q' ? sessionWideCommand(text) : undefined;
+      if (wide === 'deallocate all' || (wide === 'discard all' && this.#status === 'I')) {
+        this.#queue.shift();
+        await this.#forget(exec, turns, wide);
+        continue;
+      }
+      const batch: FrontendMessage[] = [];
       while (this.#queue.length) {
         const m = this.#queue[0]!;
         if (m.type === 'X' || m.type === 'd' || m.type === 'c' || m.type === 'f') break;
-        if (batch.length && copyFromStdinKind(m)) break;
-        batch.push(this.#names.rewrite(this.#queue.shift()!).frame);
+        if (batch.length && (copyFromStdinKind(m) || refusalOf(m))) break;
+        batch.push(this.#names.rewrite(this.#queue.shift()!));
         if (BATCH_END.has(m.type)) break;
       }
-      this.#answer(await exec(Buffer.concat(batch)));
+      await this.#run(exec, turns, batch);
     }
+  }
+
+  /** Runs one round trip of the client's, with the session looked after around it. */
+  async #run(exec: ProtocolExec, turns: ClientTurns, batch: readonly FrontendMessage[], drop: readonly string[] = [], tag?: string): Promise<void> {
+    if (!this.#midBatch) await turns.before(exec, batch, this.#status);
+    const out = await exec(Buffer.concat(batch.map((m) => m.frame)));
+    this.#answer(out, drop, await turns.after(exec, batch, out), tag);
+  }
+
+  /**
+   * DISCARD ALL and DEALLOCATE ALL for this client alone: on the shared session they would also drop the other
+   * clients' prepared statements and the extension's temporary tables.
+   */
+  async #forget(exec: ProtocolExec, turns: ClientTurns, what: 'discard all' | 'deallocate all'): Promise<void> {
+    const closes = this.#names.closeAll();
+    this.#names.prepared.clear();
+    if (closes.length) await exec(Buffer.concat([...closes, syncMessage()]));
+    await turns.isolation.forget(exec, what);
+    if (what === 'deallocate all') {
+      this.#write(Buffer.concat([commandComplete('DEALLOCATE ALL'), readyForQuery(this.#status)]));
+      return;
+    }
+    // the rest of DISCARD ALL: temporary objects, locks and cursors of a client never outlive its transactions
+    await this.#run(exec, turns, [{ type: 'Q', frame: queryMessage('RESET ALL; DISCARD PLANS; DISCARD SEQUENCES') }], ['C'], 'DISCARD ALL');
   }
 
   /**
    * COPY … FROM STDIN: PGlite can only run it with the data in the same call. So the server says "go ahead"
    * (CopyInResponse) itself, gathers CopyData up to CopyDone or CopyFail, and runs it all at once.
    */
-  async #copyIn(exec: ProtocolExec, query: FrontendMessage): Promise<void> {
+  async #copyIn(exec: ProtocolExec, turns: ClientTurns, query: FrontendMessage): Promise<void> {
     this.#write(copyInResponse());
     const frames = [query.frame];
     for (;;) {
@@ -309,25 +369,27 @@ export class ClientSession {
       frames.push(copyFail(`unexpected message type "${m.type}" during COPY from stdin`));
       break;
     }
-    this.#answer(await exec(Buffer.concat(frames)), ['G']);
+    await this.#run(exec, turns, frames.map((frame) => ({ type: String.fromCharCode(frame[0]!), frame })), ['G']);
   }
 
-  /** Forwards the database's answer and follows the transaction status. */
-  #answer(out: Uint8Array, drop: readonly string[] = []): void {
+  /**
+   * Forwards the database's answer and follows the transaction status. `warnings` go just before its
+   * ReadyForQuery; `tag` replaces its command tags (a command the server carried out in several statements).
+   */
+  #answer(out: Uint8Array, drop: readonly string[] = [], warnings: readonly string[] = [], tag?: string): void {
     const scan = scanBackend(out, drop);
-    this.#write(scan.bytes);
-    this.#tags.push(...scan.tags);
+    const ready = scan.status !== undefined && scan.bytes.length >= 6 && scan.bytes[scan.bytes.length - 6] === 0x5a /* Z */;
+    const body = ready ? scan.bytes.subarray(0, scan.bytes.length - 6) : scan.bytes;
+    this.#write(body);
+    if (tag) this.#write(commandComplete(tag));
+    for (const message of warnings) this.#write(errorResponse({ severity: 'WARNING', code: '01000', message }));
+    if (ready) this.#write(scan.bytes.subarray(scan.bytes.length - 6));
     if (scan.status === undefined) {
       this.#midBatch = true;
       return;
     }
     this.#midBatch = false;
     this.#status = scan.status;
-    if (scan.status !== 'I') return;
-    const tags = this.#tags;
-    this.#tags = [];
-    const last = tags[tags.length - 1] ?? '';
-    if (!last.startsWith('ROLLBACK') && tags.some((t) => !READ_ONLY_TAGS.has(t.split(' ')[0]!))) this.host.changed(tags);
   }
 
   /** The client is gone while holding the database: finish its batch and roll back its transaction. */
@@ -337,7 +399,6 @@ export class ClientSession {
     if (this.#status !== 'I') this.#answerQuietly(await exec(queryMessage('ROLLBACK')));
     this.#status = 'I';
     this.#midBatch = false;
-    this.#tags = [];
   }
 
   #answerQuietly(out: Uint8Array): void {

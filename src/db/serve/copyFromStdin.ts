@@ -7,7 +7,8 @@
 import type { FrontendMessage } from './wireMessages';
 import { queryMessage, statementText } from './wireMessages';
 
-const COPY_FROM_STDIN = /^copy\b[\s\S]*\bfrom\s+stdin\b/i;
+/** A COPY … FROM STDIN statement (its text, from its first token). */
+export const COPY_FROM_STDIN = /^copy\b[\s\S]*\bfrom\s+stdin\b/i;
 
 /** Leading comments and blanks before a statement. */
 const LEADING = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
@@ -36,10 +37,10 @@ export const COPY_REFUSAL =
  * A simple Query that makes PostgreSQL itself raise the refusal, so the client sees an ordinary error and an open
  * transaction is marked failed, exactly as for any other failing statement.
  */
-export function refusalQuery(): Buffer {
-  const message = COPY_REFUSAL.replace(/'/g, "''");
+export function refusalQuery(message = COPY_REFUSAL, hint = 'Send the COPY on its own, or use INSERT.'): Buffer {
+  const q = (s: string) => s.replace(/'/g, "''");
   return queryMessage(
-    `DO $refuse$ BEGIN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', MESSAGE = '${message}', ` +
-      `HINT = 'Send the COPY on its own, or use INSERT.'; END $refuse$`,
+    `DO $refuse$ BEGIN RAISE EXCEPTION USING ERRCODE = 'feature_not_supported', MESSAGE = '${q(message)}', ` +
+      `HINT = '${q(hint)}'; END $refuse$`,
   );
 }

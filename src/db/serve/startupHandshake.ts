@@ -43,8 +43,17 @@ export class StartupHandshake {
   #salt = newSalt();
   #user = '';
   #database = '';
+  #settings = new Map<string, string>();
 
   constructor(private readonly expect: HandshakeExpectations) {}
+
+  /**
+   * The settings the client asked for in its startup packet (application_name, `options` -c name=value, and any
+   * other setting it named, as JDBC does with TimeZone): they become its session's settings.
+   */
+  get settings(): ReadonlyMap<string, string> {
+    return this.#settings;
+  }
 
   /** Consumes what it can of `inbox`. Throws ProtocolViolation on bytes that are not the protocol. */
   feed(inbox: Buffer): HandshakeStep {
@@ -70,8 +79,10 @@ export class StartupHandshake {
       return { rest, replies, outcome: fatal('3D000', `database "${this.#database}" does not exist`, hint) };
     }
     replies.push(authenticationOk());
-    for (const [k, v] of this.expect.parameters) replies.push(parameterStatus(k, v));
-    replies.push(parameterStatus('application_name', ''), backendKeyData(this.expect.pid, 0), readyForQuery('I'));
+    // the client's own startup values of reported settings (TimeZone, DateStyle, …) are its session's
+    const own = (k: string) => [...this.#settings].find(([n]) => n.toLowerCase() === k.toLowerCase())?.[1];
+    for (const [k, v] of this.expect.parameters) replies.push(parameterStatus(k, own(k) ?? v));
+    replies.push(parameterStatus('application_name', own('application_name') ?? ''), backendKeyData(this.expect.pid, 0), readyForQuery('I'));
     return { rest, replies, outcome: 'ready' };
   }
 
@@ -91,6 +102,7 @@ export class StartupHandshake {
         const unsupported = [...m.params.keys()].filter((k) => k.startsWith('_pq_.'));
         if (m.minor > 0 || unsupported.length) replies.push(negotiateProtocolVersion(unsupported));
         this.#user = m.params.get('user') ?? '';
+        this.#settings = startupSettings(m.params);
         this.#database = m.params.get('database') || this.#user;
         this.#phase = 'password';
         replies.push(authenticationMd5(this.#salt));
@@ -98,6 +110,24 @@ export class StartupHandshake {
       }
     }
   }
+}
+
+/** Startup packet keys that are not settings; client_encoding stays the database's (UTF8) on this server. */
+const NOT_SETTINGS = new Set(['user', 'database', 'replication', 'options', 'client_encoding']);
+
+/** The settings a startup packet asks for: its keys, and `options` (-c name=value, --name=value; \\ escapes). */
+export function startupSettings(params: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of params) if (!NOT_SETTINGS.has(k) && !k.startsWith('_pq_.')) out.set(k, v);
+  const words = (params.get('options') ?? '').match(/(?:\\.|[^\s\\])+/g) ?? [];
+  const args = words.map((w) => w.replace(/\\(.)/g, '$1'));
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const pair = a === '-c' ? args[++i] : a.startsWith('-c') ? a.slice(2) : a.startsWith('--') ? a.slice(2) : undefined;
+    const eq = pair?.indexOf('=') ?? -1;
+    if (pair && eq > 0) out.set(pair.slice(0, eq).replace(/-/g, '_'), pair.slice(eq + 1));
+  }
+  return out;
 }
 
 function fatal(code: string, message: string, hint?: string): Diagnostic {

@@ -119,7 +119,7 @@ export function negotiateProtocolVersion(unsupportedOptions: readonly string[]):
 
 /** What an ErrorResponse or NoticeResponse says. */
 export interface Diagnostic {
-  readonly severity: 'FATAL' | 'ERROR' | 'NOTICE';
+  readonly severity: 'FATAL' | 'ERROR' | 'WARNING' | 'NOTICE';
   /** SQLSTATE, e.g. 28P01 invalid_password. */
   readonly code: string;
   readonly message: string;
@@ -128,7 +128,7 @@ export interface Diagnostic {
 }
 
 export function errorResponse(d: Diagnostic): Buffer {
-  return message(d.severity === 'NOTICE' ? 'N' : 'E', diagnosticBody(d));
+  return message(d.severity === 'NOTICE' || d.severity === 'WARNING' ? 'N' : 'E', diagnosticBody(d));
 }
 
 function diagnosticBody(d: Diagnostic): Buffer {

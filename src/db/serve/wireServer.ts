@@ -144,12 +144,21 @@ export class WireServer implements IDisposable {
     }
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
-    const session = new ClientSession(socket, { ...this.sessionHost, changed: (tags) => this.#onDidChangeDatabase.fire({ tags }) });
+    const session = new ClientSession(socket, { ...this.sessionHost, changed: (change) => this.#onDidChangeDatabase.fire(change) });
     this.#sessions.add(session);
     this.#onDidChangeClients.fire(this.#sessions.size);
     socket.once('close', () => {
       if (this.#sessions.delete(session)) this.#onDidChangeClients.fire(this.#sessions.size);
     });
+  }
+
+  /**
+   * Disconnects every client (open transactions are rolled back) and keeps listening: when the database behind the
+   * server was replaced (the playground was reset), its clients' prepared statements and session are gone, so
+   * they are told to connect again rather than fail later. Resolves when they are gone.
+   */
+  async disconnectClients(message: string): Promise<void> {
+    await Promise.all([...this.#sessions].map((s) => s.close({ severity: 'FATAL', code: '57P01', message })));
   }
 
   /**

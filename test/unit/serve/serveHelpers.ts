@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import pg from 'pg';
 
 /** A connected node-postgres client whose connect and queries give up instead of hanging. */
-export async function connectPg(connectionString: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, query_timeout: 20_000 });
+export async function connectPg(connectionString: string, options: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, query_timeout: 20_000, ...options });
   client.on('error', () => undefined); // a server-side disconnect is asserted by the tests, not thrown at random
   await client.connect();
   return client;
