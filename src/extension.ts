@@ -3,7 +3,7 @@ import { Log } from './vscode/log';
 import { registerCommands, type CommandTable } from './vscode/commands';
 import type { SqlPort } from './core/sql';
 import { toQueryTarget } from './core/connections/connectionQueryTargets';
-import { createConnectionsFeature } from './vscode/connections/connectionsFeature';
+import { createConnectionsFeature, type ConnectionsFeature } from './vscode/connections/connectionsFeature';
 import { ResultsPanels } from './vscode/results/resultsPanel';
 import { QueryFeature, type QueryApi } from './vscode/query/queryFeature';
 import { openPlaygroundDatabase } from './vscode/query/playgroundDatabase';
@@ -12,6 +12,7 @@ import { RemoteHubFeature } from './vscode/replication/remoteHubFeature';
 import { connectionOptions } from './vscode/connections/profileBackends';
 import { ServeFeature } from './vscode/serve/serveFeature';
 import { extensionServeSources } from './vscode/serve/serveSources';
+import { onWebviewTraffic } from './vscode/webview/webviewPanelHost';
 
 /** What activate() returns: handles for the in-VS Code test suite. Not a public API. */
 export interface ExtensionApi {
@@ -24,6 +25,12 @@ export interface ExtensionApi {
   readonly replication: ReplicationFeature;
   /** The SQL playground: targets, the last run. */
   readonly query: QueryApi;
+  /** Saved connections: profiles (settings + secret storage) and their pools. */
+  readonly connections: ConnectionsFeature;
+  /** Every webview message of every panel, both ways. */
+  readonly onWebviewTraffic: typeof onWebviewTraffic;
+  /** Where the extension writes files: its global storage and its log folder. */
+  readonly files: { readonly globalStorage: string; readonly logs: string };
 }
 
 /**
@@ -82,7 +89,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   log.info(`activated (VS Code ${vscode.version}, ${process.platform}, Node ${process.version})`);
   // loaded on first use, so activation stays cheap
   const openScratchDatabase = async () => (await import('./db/template.js')).openPgliteFromTemplate();
-  return { log, openScratchDatabase, results, replication, query: query.api };
+  const files = { globalStorage: context.globalStorageUri.fsPath, logs: context.logUri.fsPath };
+  return { log, openScratchDatabase, results, replication, query: query.api, connections, onWebviewTraffic, files };
 }
 
 export function deactivate(): void {

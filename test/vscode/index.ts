@@ -12,7 +12,7 @@ import Mocha from 'mocha';
 
 /** Suites by set: `dev` runs against the extension under development, `installed` against the installed .vsix. */
 const SUITES: Record<string, Array<() => unknown>> = {
-  dev: [() => require('./extension.test'), () => require('./webview.test'), () => require('./query.test'), () => require('./replication.test'), () => require('./connections.test')],
+  dev: [() => require('./extension.test'), () => require('./webview.test'), () => require('./query.test'), () => require('./replication.test'), () => require('./connections.test'), () => require('./passwords.test'), () => require('./serve.test')],
   installed: [() => require('./installed.test')],
 };
 

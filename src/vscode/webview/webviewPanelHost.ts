@@ -22,6 +22,21 @@ export interface WebviewPanelHostOptions {
   readonly iconPath?: vscode.Uri | { readonly light: vscode.Uri; readonly dark: vscode.Uri };
 }
 
+/** One message crossing a panel's channel, either way (exactly what was posted or received). */
+export interface WebviewTraffic {
+  readonly viewType: string;
+  readonly direction: 'toWebview' | 'fromWebview';
+  readonly message: unknown;
+}
+
+const traffic = new Emitter<WebviewTraffic>();
+
+/**
+ * Every message of every panel, for the in-VS Code tests (handed out by activate's test API: the password scan
+ * reads each message of a session). Nothing listens in normal use.
+ */
+export const onWebviewTraffic = traffic.event;
+
 /**
  * The host side of every webview panel: creates the panel with a strict CSP (fresh nonce per render) and
  * resources limited to media/dist, runs the typed channel (validation, ready handshake, one reply per request),
@@ -53,7 +68,10 @@ export abstract class WebviewPanelHost extends Disposable {
     if (opts.iconPath) this.panel.iconPath = opts.iconPath;
     this.#channel = new HostChannel({
       protocol: opts.protocol,
-      post: (m) => void this.panel.webview.postMessage(m),
+      post: (m) => {
+        traffic.fire({ viewType: opts.viewType, direction: 'toWebview', message: m });
+        void this.panel.webview.postMessage(m);
+      },
       log: (s) => opts.log.warn(`[${opts.viewType}] ${s}`),
       onReady: (reload) => {
         this.onReady(reload);
@@ -61,7 +79,12 @@ export abstract class WebviewPanelHost extends Disposable {
       },
     });
     this._register({ dispose: () => this.#channel.dispose() });
-    this._register(this.panel.webview.onDidReceiveMessage((m: unknown) => this.#channel.receive(m)));
+    this._register(
+      this.panel.webview.onDidReceiveMessage((m: unknown) => {
+        traffic.fire({ viewType: opts.viewType, direction: 'fromWebview', message: m });
+        this.#channel.receive(m);
+      }),
+    );
     this._register(
       this.panel.onDidChangeViewState(() => {
         // a hidden panel without retained context loses its page; hold messages until it says ready again
