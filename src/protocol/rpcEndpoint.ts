@@ -1,3 +1,4 @@
+import { redact } from '../core/connections/redact';
 import type { AnyMessageType, NotificationType, Payload, RequestType } from './descriptors';
 import { RpcError } from './rpcError';
 import { envelopeSchema, RpcErrorCodes, type Envelope, type RequestEnvelope, type WireError } from './wire';
@@ -252,8 +253,9 @@ function requestIdOf(raw: unknown): string | undefined {
   return r.kind === 'request' && typeof r.id === 'string' && r.id.length > 0 && r.id.length <= 128 ? r.id : undefined;
 }
 
+/** A handler's error as the other side sees it; redacted, since it may quote a connection string. */
 function toWireError(e: unknown): WireError {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = redact(e instanceof Error ? e.message : String(e));
   const code = typeof (e as { code?: unknown } | null)?.code === 'string' ? (e as { code: string }).code : RpcErrorCodes.handlerFailed;
   return { message, code };
 }

@@ -63,6 +63,14 @@ describe('protocol: RpcEndpoint', () => {
     });
   });
 
+  it('an error reply never carries a password that the handler error quoted', async () => {
+    const { a, b } = pair();
+    b.handle(fail, () => {
+      throw new Error('could not connect with postgres://app:S3cret-pw@db.example.test/shop');
+    });
+    await assert.rejects(a.request(fail, undefined), (e: unknown) => RpcError.is(e) && !e.message.includes('S3cret-pw') && /app:\*\*\*@db/.test(e.message));
+  });
+
   it('sends exactly one reply per request, result or error', async () => {
     const { a, b, sent } = pair();
     b.handle(add, ({ a: x, b: y }) => x + y);
