@@ -46,6 +46,7 @@ export const CommandIds = {
   runSqlOnDatabase: 'syncPlayground.runSqlOnDatabase',
   openPlaygroundTable: 'syncPlayground.openPlaygroundTable',
   playScenarioStep: 'syncPlayground.playScenarioStep',
+  setLinkConditions: 'syncPlayground.setLinkConditions',
   // serve on localhost (issue 8)
   serveOnLocalhost: 'syncPlayground.serveOnLocalhost',
   stopServing: 'syncPlayground.stopServing',

@@ -127,6 +127,38 @@ describe('Replication playground in VS Code', function () {
     assert.ok(api.replication.conflictsPanel, 'the conflict inspector is still open');
   });
 
+  it('Set Link Conditions (argument instead of the pick) puts a replica behind a flaky link: the tree says so, its sync retries and gets through, the export has the step', async () => {
+    const session = api.replication.requireSession();
+    const started = async () => (await session.timeline({ replica: 'shop2', types: ['sync_started'] })).length;
+    assert.deepEqual(await run('setLinkConditions', 'shop2', { dropRate: 0.3, seed: 7 }), { dropRate: 0.3, latencyMs: 0, lose: 'request', seed: 7 });
+    await until('the flaky link in the tree', () => replicaRow('shop2')?.description === 'online · flaky 30%');
+    await run('runSqlOnDatabase', 'shop2', "INSERT INTO product VALUES ('D-400', 'Sugar bowl', 6.50, 8)");
+    const before = await started();
+    const summary = (await run('syncReplica', 'shop2')) as { skipped: boolean } | undefined;
+    assert.equal(summary?.skipped, false, 'the sync completed');
+    assert.ok((await started()) - before > 1, 'the link lost a round trip: the sync was tried again');
+    const hub = await session.runSql('hub', "SELECT price::text AS price FROM product WHERE sku = 'D-400'");
+    assert.equal(hub[0]!.rows[0]?.price, '6.50', 'the insert reached the hub');
+    assert.deepEqual((await session.queue('shop2')).filter((o) => o.status === 'pending' || o.status === 'sent'), [], 'nothing left queued');
+
+    // bad conditions: refused with the field named, the link unchanged
+    assert.equal(await run('setLinkConditions', 'shop2', { dropRate: 3 }), undefined);
+    assert.deepEqual(session.playground.link('shop2'), { dropRate: 0.3, latencyMs: 0, lose: 'request', seed: 7 });
+    await run('setLinkConditions', 'shop2', { latencyMs: 200 });
+    await until('the slow link in the tree', () => replicaRow('shop2')?.description === 'online · slow 200 ms');
+    await run('setLinkConditions', 'shop2', null);
+    await until('the perfect link again', () => replicaRow('shop2')?.description === 'online');
+
+    const file = vscode.Uri.file(path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'inventory.syncscenario.json'));
+    await run('exportScenario', file);
+    const json = JSON.parse(readFileSync(file.fsPath, 'utf8')) as { steps: Record<string, unknown>[] };
+    assert.deepEqual(json.steps.filter((st) => 'link' in st), [
+      { link: { replica: 'shop2', dropRate: 0.3, seed: 7 } },
+      { link: { replica: 'shop2', latencyMs: 200 } },
+      { link: { replica: 'shop2', off: true } },
+    ]);
+  });
+
   it('opens a sample scenario and plays it step by step from the tree', async () => {
     // (runs last: it replaces the playground above)
     const file = vscode.Uri.joinPath(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri, 'scenarios', 'todo-app.syncscenario.json');

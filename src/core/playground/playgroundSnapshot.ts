@@ -2,6 +2,7 @@ import { displayName, qualified } from '../sync/ident';
 import type { Playground } from '../sync/playground';
 import type { SqlPort } from '../sql';
 import type { ConflictRecord, QueueCounts, TrackedTable } from '../sync/types';
+import type { LinkConditions } from '../sync/replicaLink';
 import type { StepState } from './syncStepper';
 
 /**
@@ -42,6 +43,8 @@ export interface ReplicaSnapshot extends DatabaseSnapshot {
   readonly pending: number;
   /** This replica's parked conflicts. */
   readonly openConflicts: number;
+  /** Its link to the hub; undefined: the perfect link. */
+  readonly link: LinkConditions | undefined;
 }
 
 /** Row counts of the tracked tables in one database. */
@@ -72,6 +75,7 @@ export async function buildSnapshot(
       counts,
       pending: counts.pending + counts.sent,
       openConflicts: open.filter((c) => c.replica === r.name).length,
+      link: pg.link(r.name),
       tables: rt,
     });
   }

@@ -6,6 +6,7 @@ import { scenarioToJson, type ScenarioStep } from '../../core/scenario/scenarioM
 import type { CommandTable } from '../commands';
 import type { ReplicationFeature } from './replicationFeature';
 import type { ReplicationNode } from './replicationTree';
+import { linkFromArg, pickLink } from './linkPick';
 import { pickRules } from './rulesPick';
 import { pickSource } from './scenarioFiles';
 
@@ -120,7 +121,9 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
       if (!name) return;
       const summary = await progress(`Syncing ${name}`, (report) => {
         let n = 0;
-        return s.sync(name, (e) => report(`${++n} events · ${e.type.replaceAll('_', ' ')}`));
+        return s.sync(name, (e) =>
+          report(e.type === 'sync_retry' ? `link to the hub lost (attempt ${e.attempt}), retrying in ${e.delayMs} ms` : `${++n} events · ${e.type.replaceAll('_', ' ')}`),
+        );
       });
       if (summary.skipped) void vscode.window.showInformationMessage(`${name} is offline: nothing was synced.`);
       else if (summary.conflicts) {
@@ -174,6 +177,17 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
       f.showConflicts(typeof node === 'number' ? node : node?.type === 'conflict' ? node.id : undefined);
     },
     openTimeline: () => void f.showTimeline(),
+
+    /** `linkArg` skips the pick: conditions like `{ dropRate: 0.3, seed: 7 }`, or null / "perfect" for the perfect link. */
+    setLinkConditions: async (arg?: unknown, linkArg?: unknown) => {
+      const s = f.requireSession();
+      const name = await replicaOf(arg, 'Set Link Conditions');
+      if (!name) return undefined;
+      const given = linkFromArg(linkArg); // null is an answer (the perfect link): only undefined asks
+      const choice = given !== undefined ? given : await pickLink(name, s.playground.link(name));
+      if (choice === undefined) return undefined;
+      return (await s.setLink(name, choice)) ?? null;
+    },
 
     setConflictRules: async (arg?: unknown) => {
       const s = f.requireSession();

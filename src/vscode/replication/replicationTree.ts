@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { PlaygroundSnapshot, ReplicaSnapshot } from '../../core/playground/playgroundSnapshot';
+import { describeLink } from '../../core/sync/replicaLink';
 import { CommandIds } from '../commandIds';
 
 /** The nodes of the replication tree. Plain data: the tree is rebuilt from each new snapshot. */
@@ -23,13 +24,14 @@ export interface ScenarioProgress {
 
 const skewText = (ms: number) => (ms === 0 ? '' : `clock ${ms > 0 ? '+' : '−'}${Math.abs(ms) >= 60_000 ? `${Math.abs(ms) / 60_000} min` : `${Math.abs(ms)} ms`}`);
 
-/** "online · 2 pending · 1 conflict · clock +5 min": what a replica's row says at a glance. */
+/** "online · 2 pending · 1 conflict · clock +5 min · flaky 30%": what a replica's row says at a glance. */
 export function replicaDescription(r: ReplicaSnapshot): string {
   return [
     r.online ? 'online' : 'offline',
     r.pending ? `${r.pending} pending` : '',
     r.openConflicts ? `${r.openConflicts} conflict${r.openConflicts > 1 ? 's' : ''}` : '',
     skewText(r.clockSkewMs),
+    r.link ? describeLink(r.link) : '',
   ]
     .filter(Boolean)
     .join(' · ');
@@ -138,7 +140,8 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
         item.contextValue = `replica.${r.online ? 'online' : 'offline'}${stepping ? '.stepping' : ''}`;
         item.tooltip = new vscode.MarkdownString(
           `**${r.name}** — ${r.online ? 'online' : 'offline'}\n\nqueue: ${Object.entries(r.counts).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ') || 'empty'}` +
-            `\n\nclock skew: ${r.clockSkewMs} ms`,
+            `\n\nclock skew: ${r.clockSkewMs} ms` +
+            `\n\nlink to the hub: ${describeLink(r.link)}${r.link?.dropRate ? ` (seed ${r.link.seed}; syncs retry with backoff)` : ''}`,
         );
         return item;
       }
