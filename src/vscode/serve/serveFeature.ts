@@ -8,16 +8,24 @@ import { Disposable, toDisposable } from '../../core/dispose';
 import { databaseUrlLine, parsePortInput } from '../../core/serve/connectionInfo';
 import { ServeManager } from '../../core/serve/serveManager';
 import type { ServeCandidate, ServedDatabase, ServedDatabaseChange, ServedHandle } from '../../core/serve/serveModel';
+import { DatabaseUnavailableError } from '../../core/serve/serveErrors';
+import type { SqlPort } from '../../core/sql';
+import type { ProtocolTarget } from '../../db/serve/protocolTarget';
 import type { CommandTable } from '../commands';
 import { CommandIds } from '../commandIds';
 import type { Log } from '../log';
 import { playgroundKey, type ServeSource, type ServeSources } from './serveSources';
 
-/** A replication tree node, as VS Code passes it to a tree action. */
+/** A replication tree node, as VS Code passes it to a tree action (`port`: from a script or test, no prompt). */
 interface TreeNodeArg {
   readonly type?: string;
   readonly name?: string;
+  /** Serve on this port without asking (0 = a free port). */
+  readonly port?: number;
 }
+
+/** How long a served playground database waits for the playground to come back before it stops being served. */
+const REOPEN_GRACE_MS = 120_000;
 
 const COPY_URL = 'Copy Connection String';
 const COPY_ENV = 'Copy DATABASE_URL';
@@ -27,6 +35,12 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
   readonly #status: vscode.StatusBarItem;
   /** Sources of the databases being served, by key (to reach the database again). */
   readonly #sources = new Map<string, ServeSource>();
+  /** The database each served key was last served from: another one means the playground re-created it. */
+  readonly #databases = new Map<string, SqlPort>();
+  /** Served playground keys whose playground is closed, waiting for it to come back (then they stop). */
+  readonly #waiting = new Map<string, NodeJS.Timeout>();
+  /** Reasons already shown for writes that could not be recorded, by key (each is said once). */
+  readonly #unrecordedShown = new Set<string>();
 
   /**
    * A client of a served database committed writes (key: "playground", "hub", "replica:<name>"). The replication
@@ -51,17 +65,15 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
     this._register(this.manager.onDidChange(() => this.#renderStatus()));
     this._register(
       this.manager.onDidChangeDatabase((c) => {
-        void this.sources.databaseChanged(c.key).catch((e) => this.log.warn(`refreshing after a write over localhost failed: ${String(e)}`));
+        // recorded at once (the event comes before the next turn), so the step keeps its place among the others
+        if (c.sql !== undefined) this.sources.recordServed(c.key, c.sql, c.client ? `over localhost (${c.client})` : 'over localhost');
+        if (c.unrecorded?.length) this.#sayUnrecorded(c.key, c.unrecorded);
+        if (c.tags.length) void this.sources.databaseChanged(c.key).catch((e) => this.log.warn(`refreshing after a write over localhost failed: ${String(e)}`));
       }),
     );
-    // the playground's databases close with it: stop serving them first, so clients get a clear goodbye
-    this._register(
-      sources.onDidChangePlayground(() => {
-        for (const s of this.manager.served) {
-          if (sources.isPlaygroundKey(s.candidate.key)) void this.#stop(s.candidate.key);
-        }
-      }),
-    );
+    // the playground's databases are replaced when it is reset or re-created: a served one follows its database
+    this._register(sources.onDidChangePlayground((open) => void this.#follow(open).catch((e) => this.log.error('following the playground\'s databases failed', e))));
+    this._register(toDisposable(() => this.#waiting.forEach((t) => clearTimeout(t))));
   }
 
   readonly commands: CommandTable = {
@@ -79,7 +91,7 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
       void this.#announce(existing, 'is already served');
       return existing;
     }
-    const portText = await vscode.window.showInputBox({
+    const portText = node?.port !== undefined ? (node.port === 0 ? '' : String(node.port)) : await vscode.window.showInputBox({
       title: `Serve ${source.label} on 127.0.0.1`,
       prompt: 'TCP port on 127.0.0.1 (this machine only). Leave empty for a free port.',
       placeHolder: 'a free port',
@@ -164,21 +176,104 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
       import('../../db/serve/protocolTarget.js'),
       import('../../db/serve/wireServer.js'),
     ]);
-    const found = protocolTargetFor(db);
-    if (!found) throw new Error(`${candidate.label} is a PostgreSQL server already: connect your app to it directly.`);
-    const target = source.beforeTurn ? { ...found, beforeTurn: () => source.beforeTurn!() } : found;
+    if (!protocolTargetFor(db)) throw new Error(`${candidate.label} is a PostgreSQL server already: connect your app to it directly.`);
+    this.#databases.set(candidate.key, db);
     const config = vscode.workspace.getConfiguration('syncPlayground');
-    return WireServer.start(target, {
+    return WireServer.start(this.#followingTarget(candidate, (d) => protocolTargetFor(d)), {
       port,
       lockWaitSeconds: config.get<number>('serve.lockWaitSeconds', 30),
       idleInTransactionSeconds: config.get<number>('serve.idleInTransactionSeconds', 0),
     });
   }
 
+  /**
+   * The target of a served key: each client turn looks the key's database up again, so a server outlives a reset
+   * of the playground (same port and password) and never reaches a database that was closed.
+   */
+  #followingTarget(candidate: ServeCandidate, targetFor: (db: SqlPort) => ProtocolTarget | undefined): ProtocolTarget {
+    let current: { db: SqlPort; target: ProtocolTarget; source: ServeSource } | undefined;
+    const resolve = async () => {
+      const source = this.sources.list().find((s) => s.key === candidate.key);
+      if (!source) {
+        throw new DatabaseUnavailableError(
+          `terminating connection: the playground has no ${candidate.label} right now (it is being re-created, or was closed); connect again in a moment`,
+          '57P03',
+        );
+      }
+      const db = await source.open();
+      if (current?.db !== db) {
+        const target = targetFor(db);
+        if (!target) throw new DatabaseUnavailableError(`terminating connection: ${candidate.label} moved to a PostgreSQL server; connect to it directly`, '57P01');
+        current = { db, target, source };
+      }
+      return current;
+    };
+    return {
+      exclusive: async (fn) => (await resolve()).target.exclusive(fn),
+      isClosing: () => current?.target.isClosing?.() ?? false,
+      beforeTurn: async () => {
+        const c = await resolve();
+        await c.source.beforeTurn?.();
+      },
+    };
+  }
+
+  /**
+   * The playground changed: a served database that was re-created keeps its server (its clients are told to
+   * connect again: their session was on the old database); one the playground no longer has stops, with a message.
+   * While the playground is closed (being re-created), servers wait; if it does not come back, they stop.
+   */
+  async #follow(open: boolean): Promise<void> {
+    for (const s of this.manager.served) {
+      const key = s.candidate.key;
+      if (!this.sources.isPlaygroundKey(key)) continue;
+      const source = this.sources.list().find((x) => x.key === key);
+      if (!source) {
+        if (open) {
+          await this.#stop(key);
+          void vscode.window.showInformationMessage(`Stopped serving ${s.candidate.label} on 127.0.0.1:${s.server.port}: the playground no longer has it.`);
+        } else if (!this.#waiting.has(key)) {
+          this.#waiting.set(key, setTimeout(() => void this.#stopClosed(key), REOPEN_GRACE_MS));
+          await s.server.disconnectClients('terminating connection: the playground closed this database (it is being re-created, or was closed); connect again in a moment');
+        }
+        continue;
+      }
+      clearTimeout(this.#waiting.get(key));
+      this.#waiting.delete(key);
+      const db = await source.open();
+      if (db === this.#databases.get(key)) continue;
+      this.#databases.set(key, db);
+      await s.server.disconnectClients('terminating connection: the playground re-created this database; connect again');
+      this.log.info(`${s.candidate.label} was re-created; still served on 127.0.0.1:${s.server.port}`);
+    }
+  }
+
+  async #stopClosed(key: string): Promise<void> {
+    this.#waiting.delete(key);
+    const s = this.manager.get(key);
+    if (!s || this.sources.list().some((x) => x.key === key)) return;
+    await this.#stop(key);
+    void vscode.window.showInformationMessage(`Stopped serving ${s.candidate.label} on 127.0.0.1:${s.server.port}: the replication playground closed.`);
+  }
+
+  /** Some committed writes could not be recorded: an exported scenario would miss them. Said once per reason. */
+  #sayUnrecorded(key: string, reasons: readonly string[]): void {
+    const label = this.manager.get(key)?.candidate.label ?? key;
+    for (const reason of reasons) {
+      this.log.warn(`a write over localhost on ${label} is not in the playground's recording: ${reason}`);
+      if (this.#unrecordedShown.has(`${key}\0${reason}`)) continue;
+      this.#unrecordedShown.add(`${key}\0${reason}`);
+      void vscode.window.showWarningMessage(`A write over localhost on ${label} is in the database but not in Export Scenario: ${reason}.`);
+    }
+  }
+
   async #stop(key: string): Promise<void> {
     const s = this.manager.get(key);
+    clearTimeout(this.#waiting.get(key));
+    this.#waiting.delete(key);
     await this.manager.stop(key);
     this.#sources.delete(key);
+    this.#databases.delete(key);
     if (s) this.log.info(`stopped serving ${s.candidate.label} (port ${s.server.port})`);
   }
 
