@@ -55,7 +55,8 @@ export interface DataDirLock {
 const held = new Map<string, DataDirOwner>();
 let exitHookInstalled = false;
 
-function isAlive(pid: number): boolean {
+/** True while process `pid` runs (on this machine). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

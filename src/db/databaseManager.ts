@@ -5,20 +5,23 @@
  * - Lazy: constructing the manager starts nothing; a database's worker starts on its first statement (or on
  *   `open`), so extension activation costs no database time.
  * - Parallel: several databases open at once, each in its own thread, so a hub and two replicas start together.
- * - Idle close: a database unused for `idleCloseMs` (no statement, transaction or cursor in flight) stops its
- *   worker and frees its memory (~100-230 MB each); the next statement reopens it (~0.5 s).
+ * - Idle close: a database unused for `idleCloseMs` (no statement, transaction or cursor in flight, and no session
+ *   state a SQL console or served client left: see sessionState.ts) stops its worker and frees its memory
+ *   (~65-110 MB each with PLAYGROUND_SETTINGS); the next statement reopens it (~0.5 s).
  * - One owner per folder: the manager goes through openPgliteWorker, which locks each folder.
  * - Spares (optional, `spares`): after `prewarm()`, a few blank databases wait started in their workers, and a
- *   new database claims one instead of copying the template and starting PGlite (see sparePool.ts).
+ *   new database claims one instead of copying the template and starting PGlite (see sparePool.ts). Spares left
+ *   unclaimed for `spareIdleMs` are stopped, so their memory is held only around the time databases are made.
  */
-import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ClosedError, InvalidInputError } from '../core/errors';
 import type { IDisposable } from '../core/dispose';
 import type { QueryResult, Queryable, Row, RowCursor, SqlPort } from '../core/sql';
 import { lockDataDir } from './dataDirLock';
+import { holdsSessionState } from './sessionState';
 import { isDataDir } from './dataDirTemplate';
 import { SparePool } from './sparePool';
+import { emptyTrash, moveToTrash } from './trash';
 import { openPgliteWorker } from './worker/openPgliteWorker';
 import type { WorkerSqlPort } from './worker/workerPort';
 import type { DataDirLock } from './dataDirLock';
@@ -44,18 +47,31 @@ export interface DatabaseManagerOptions {
    * playground or SQL run), never at extension activation.
    */
   readonly spares?: number;
+  /** Stop spares still unclaimed this many ms after the last `prewarm()` or refill; undefined or 0 keeps them. */
+  readonly spareIdleMs?: number;
 }
 
 /** After a claim, the pool is refilled this much later, so the refill does not compete with the new databases. */
 const REFILL_DELAY_MS = 5_000;
+/** Dropped folders are deleted this much later, for the same reason (see trash.ts). */
+const EMPTY_TRASH_DELAY_MS = 5_000;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** What a worker's port offers to stop a statement (core/sql InterruptibleDatabase), for ManagedDatabase to pass on. */
+interface Interruptible {
+  readonly canInterrupt: boolean;
+  interruptible<T>(scope: { statementTimeoutMs(): number }, fn: () => Promise<T>): Promise<T>;
+  interrupt(scope: { statementTimeoutMs(): number }): Promise<boolean>;
+}
 
 /** Owns the playground's databases. Dispose (or `closeAll`) to stop every worker. */
 export class DatabaseManager implements IDisposable {
   readonly #databases = new Map<string, ManagedDatabase>();
   readonly #spares: SparePool | undefined;
   #refill: NodeJS.Timeout | undefined;
+  #spareIdle: NodeJS.Timeout | undefined;
+  #emptyTrash: NodeJS.Timeout | undefined;
   #disposed = false;
 
   constructor(readonly options: DatabaseManagerOptions) {
@@ -70,15 +86,42 @@ export class DatabaseManager implements IDisposable {
     }
   }
 
-  /** Starts the spare databases (see `spares`) in the background; resolves when they are ready. */
+  /**
+   * Starts the spare databases (see `spares`) in the background; resolves when they are ready. They are stopped
+   * again when nothing claimed them for `spareIdleMs`.
+   */
   prewarm(): Promise<void> {
     if (this.#disposed || !this.#spares) return Promise.resolve();
-    return this.#spares.fill();
+    const spares = this.#spares;
+    const filled = spares.fill();
+    const ms = this.options.spareIdleMs;
+    clearTimeout(this.#spareIdle);
+    // counted from when the spares are ready: starting them can take longer than a short idle time
+    if (ms) {
+      void filled.then(() => {
+        if (this.#disposed) return;
+        clearTimeout(this.#spareIdle);
+        this.#spareIdle = setTimeout(() => void spares.drain(), ms);
+        this.#spareIdle.unref();
+      });
+    }
+    return filled;
+  }
+
+  /** Stops the spares waiting now (the next `prewarm()` starts new ones). */
+  releaseSpares(): Promise<void> {
+    clearTimeout(this.#spareIdle);
+    return this.#spares?.drain() ?? Promise.resolve();
   }
 
   /** Spare databases ready to be claimed now. */
   get sparesReady(): number {
     return this.#spares?.available ?? 0;
+  }
+
+  /** Spare databases ready or starting (a claim waits for a starting one). */
+  get sparesPending(): number {
+    return this.#spares?.pending ?? 0;
   }
 
   /**
@@ -96,7 +139,7 @@ export class DatabaseManager implements IDisposable {
     let db = this.#databases.get(name);
     if (!db) {
       db = new ManagedDatabase(name, path.join(this.options.root, name), this.options, () => this.#databases.delete(name), {
-        available: () => this.sparesReady,
+        available: () => this.sparesPending,
         claim: (lock) => this.#claimSpare(lock),
       });
       this.#databases.set(name, db);
@@ -116,19 +159,34 @@ export class DatabaseManager implements IDisposable {
     return [...this.#databases.values()];
   }
 
-  /** Closes `name` and deletes its folder. */
+  /**
+   * Closes `name` and removes its folder: moved aside at once (so a new database can take the name right away)
+   * and deleted a few seconds later, or on closeAll.
+   */
   async drop(name: string): Promise<void> {
     const db = this.database(name);
     await db.close();
-    await rm(db.dataDir, { recursive: true, force: true });
+    if (await moveToTrash(db.dataDir, this.#trash)) {
+      clearTimeout(this.#emptyTrash);
+      this.#emptyTrash = setTimeout(() => void emptyTrash(this.#trash), EMPTY_TRASH_DELAY_MS);
+      this.#emptyTrash.unref();
+    }
+  }
+
+  /** Where dropped folders wait to be deleted: under the root (same file system), not a database name. */
+  get #trash(): string {
+    return path.join(this.options.root, '.trash');
   }
 
   /** Stops every worker (spares included) and frees every folder. */
   async closeAll(): Promise<void> {
     this.#disposed = true;
     clearTimeout(this.#refill);
+    clearTimeout(this.#spareIdle);
+    clearTimeout(this.#emptyTrash);
     await Promise.all([...this.#databases.values()].map((d) => d.close()));
     await this.#spares?.close();
+    await emptyTrash(this.#trash);
   }
 
   async #claimSpare(lock: DataDirLock): Promise<WorkerSqlPort | undefined> {
@@ -167,6 +225,7 @@ export class ManagedDatabase implements SqlPort {
     private readonly onClosed: () => void,
     /** Started spares for a new folder; without one, the template is copied and PGlite started. */
     private readonly spares?: {
+      /** Spares ready or starting. */
       available(): number;
       claim(lock: DataDirLock): Promise<WorkerSqlPort | undefined>;
     },
@@ -221,6 +280,26 @@ export class ManagedDatabase implements SqlPort {
       release();
       throw e;
     }
+  }
+
+  /**
+   * Stopping a running statement (the SQL runner's Cancel and statement timeout): done by the worker's port, which
+   * restarts its worker on the same folder (see workerPort.ts). Duck-typed, so a port without it runs `fn` as is.
+   */
+  get canInterrupt(): boolean {
+    return (this.#port as Partial<Interruptible> | undefined)?.canInterrupt ?? true;
+  }
+
+  /** Runs `fn` with its statements on this database in `scope` (see canInterrupt). */
+  async interruptible<T>(scope: { statementTimeoutMs(): number }, fn: () => Promise<T>): Promise<T> {
+    const port = (await this.#ensure()) as Partial<Interruptible>;
+    return typeof port.interruptible === 'function' ? port.interruptible(scope, fn) : fn();
+  }
+
+  /** Stops the statement of `scope` running now; false when none is (see canInterrupt). */
+  async interrupt(scope: { statementTimeoutMs(): number }): Promise<boolean> {
+    const port = this.#port as Partial<Interruptible> | undefined;
+    return typeof port?.interrupt === 'function' ? port.interrupt(scope) : false;
   }
 
   /**
@@ -310,9 +389,16 @@ export class ManagedDatabase implements SqlPort {
     clearTimeout(this.#idleTimer);
     const ms = this.options.idleCloseMs;
     if (!ms || this.#busy > 0 || !this.#port) return;
-    this.#idleTimer = setTimeout(() => {
-      if (this.#busy === 0) void this.suspend();
-    }, ms);
+    this.#idleTimer = setTimeout(() => void this.#suspendIfIdle(), ms);
     this.#idleTimer.unref(); // an idle timer must not keep a process (a test, the CLI) alive
+  }
+
+  async #suspendIfIdle(): Promise<void> {
+    const port = this.#port;
+    if (this.#busy > 0 || !port) return;
+    // the probe runs on the port itself, not through #use: it must not count as use and re-arm the timer
+    if (await holdsSessionState(port)) return this.#armIdle();
+    // work that started while the probe ran keeps the database; suspend() takes the port synchronously
+    if (this.#busy === 0 && this.#port === port) await this.suspend();
   }
 }

@@ -23,7 +23,7 @@ import { unlinkSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir, symlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IDisposable } from '../core/dispose';
-import { LOCK_FILE, lockDataDir, type DataDirLock } from './dataDirLock';
+import { LOCK_FILE, isAlive, lockDataDir, type DataDirLock } from './dataDirLock';
 import { copyTemplateInto } from './dataDirTemplate';
 import { startPgliteWorker, type WorkerSqlPort } from './worker/workerPort';
 
@@ -55,6 +55,8 @@ export class SparePool implements IDisposable {
   readonly size: number;
   readonly #ready: Spare[] = [];
   #starting = 0;
+  /** Resolved (and replaced) each time a starting spare is ready or failed: claimers waiting for one look again. */
+  #started = signal();
   #filling: Promise<void> = Promise.resolve();
   #disposed = false;
   #sweeping: Promise<void> | undefined;
@@ -66,6 +68,11 @@ export class SparePool implements IDisposable {
   /** Spares ready to be claimed now. */
   get available(): number {
     return this.#ready.length;
+  }
+
+  /** Spares ready or starting: what claims can still be served without copying the template. */
+  get pending(): number {
+    return this.#ready.length + this.#starting;
   }
 
   /**
@@ -83,7 +90,11 @@ export class SparePool implements IDisposable {
         this.#start()
           .then((s) => (this.#disposed ? void this.#discard(s) : void this.#ready.push(s)))
           .catch(() => undefined)
-          .finally(() => this.#starting--),
+          .finally(() => {
+            this.#starting--;
+            this.#started.fire();
+            this.#started = signal();
+          }),
       );
     }
     this.#filling = Promise.all([this.#filling, ...started]).then(() => undefined);
@@ -92,15 +103,21 @@ export class SparePool implements IDisposable {
 
   /**
    * Gives a started blank database the folder `lock.dir` (locked by the caller, holding nothing but the lock
-   * file) and returns it, or undefined when no spare is ready. Closing the returned port releases `lock`.
+   * file) and returns it, or undefined when no spare is ready or starting. A claim made while spares are still
+   * starting waits for one: starting a database the usual way meanwhile would compete with them for the CPU and
+   * finish no sooner. Closing the returned port releases `lock`.
    */
   async claim(lock: DataDirLock): Promise<WorkerSqlPort | undefined> {
-    if (!this.#ready.length) return undefined;
+    if (!this.pending) return undefined;
     // a folder with anything in it is not the claimer's to fill: leave it to the usual checks (and keep the spare)
     if ((await readdir(lock.dir)).some((e) => e !== LOCK_FILE)) return undefined;
     let spare: Spare | undefined;
-    // taken off the list with no await in between: never handed to two claimers
-    while ((spare = this.#ready.shift()) && !spare.port.isOpen) void this.#discard(spare);
+    for (;;) {
+      // taken off the list with no await in between: never handed to two claimers
+      while ((spare = this.#ready.shift()) && !spare.port.isOpen) void this.#discard(spare);
+      if (spare || !this.#starting || this.#disposed) break;
+      await this.#started.promise;
+    }
     if (!spare) return undefined;
     const moved: string[] = [];
     try {
@@ -139,6 +156,14 @@ export class SparePool implements IDisposable {
       return undefined;
     }
     return spare.port;
+  }
+
+  /**
+   * Stops the spares waiting now and deletes their folders, to give their memory back; the pool stays usable
+   * (`fill` starts new ones). Spares still starting are kept: they were asked for a moment ago.
+   */
+  async drain(): Promise<void> {
+    await Promise.all(this.#ready.splice(0).map((s) => this.#discard(s)));
   }
 
   /** Stops the unclaimed spares and deletes their folders. Claimed databases are their claimers'. */
@@ -183,13 +208,11 @@ export class SparePool implements IDisposable {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** A promise and the function that resolves it. */
+function signal(): { promise: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
 }
 
 /**

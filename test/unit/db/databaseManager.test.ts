@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClosedError, InvalidInputError } from '../../../src/core/errors';
@@ -50,6 +50,33 @@ describe('DatabaseManager', () => {
     await until('the idle close', () => !db.isOpen);
     const r = await db.query<{ v: string }>('SELECT v FROM kept');
     assert.deepEqual(r.rows, [{ v: 'still here' }]);
+  });
+
+  it('keeps a database whose session holds state (a transaction, a temp table) open, and stops it once that is gone', async () => {
+    manager = new DatabaseManager({ root, idleCloseMs: 100 });
+    const db = manager.database('hub');
+    await db.exec("CREATE TABLE kept (v text); BEGIN; INSERT INTO kept VALUES ('uncommitted')");
+    // a liveness wait for the idle timer to have fired several times; it must not end the transaction
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(db.isOpen, true, 'an open transaction keeps the database running');
+    await db.exec('COMMIT; CREATE TEMP TABLE scratch (x int)');
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(db.isOpen, true, 'a temp table keeps it running too');
+    await db.exec('DROP TABLE scratch');
+    await until('the idle close', () => !db.isOpen);
+    assert.deepEqual((await db.query('SELECT v FROM kept')).rows, [{ v: 'uncommitted' }], 'the committed row is there after the reopen');
+  });
+
+  it('drops a database: its name is free at once for a new blank one, and the old folder is deleted by closeAll', async () => {
+    manager = new DatabaseManager({ root });
+    await manager.database('hub').exec("CREATE TABLE old (v text); INSERT INTO old VALUES ('gone')");
+    await manager.drop('hub');
+    assert.ok(!existsSync(path.join(root, 'hub')), 'the folder left its place');
+    const fresh = manager.database('hub');
+    const r = await fresh.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'old'");
+    assert.equal(r.rows[0]!.n, 0, 'the new database is blank');
+    await manager.closeAll();
+    assert.deepEqual(readdirSync(path.join(root, '.trash')), [], 'the dropped folder is deleted');
   });
 
   it('starts a new worker after the old one died', async () => {
