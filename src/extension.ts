@@ -51,7 +51,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     context,
     log,
     results: () => results,
-    openPlayground: () => openPlaygroundDatabase(context.globalStorageUri.fsPath),
+    openPlayground: async () => {
+      const db = await openPlaygroundDatabase(context.globalStorageUri.fsPath);
+      replication.store.prewarm(); // PGlite is in use now: a playground made next should not wait for it
+      return db;
+    },
   });
   context.subscriptions.push(query);
   context.subscriptions.push(connections.useTargetRegistry(query.targets));

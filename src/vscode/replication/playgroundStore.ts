@@ -6,15 +6,24 @@ import { HUB, PlaygroundSession, type PlaygroundDatabases } from '../../core/pla
 import type { PlaygroundSetup } from '../../core/playground/playgroundSetup';
 import type { PlaygroundRecording } from '../../core/scenario/exportScenario';
 import type { SqlPort } from '../../core/sql';
+import { PlaygroundDatabaseFolders } from '../../db/playgroundDatabases';
 import { openPgliteWorker } from '../../db/worker/openPgliteWorker';
 import type { Log } from '../log';
 
 const RECORDING = 'recording.json';
 
+/** How the store runs its embedded databases; read each time they are needed (settings). */
+export interface PlaygroundStoreOptions {
+  /** Keep blank databases started for the next Create or Reset (syncPlayground.performance.prewarmDatabases). */
+  readonly prewarm: () => boolean;
+  /** Stop a database's worker after this many ms unused; 0 = never (syncPlayground.performance.closeIdleDatabasesMinutes). */
+  readonly idleCloseMs: () => number;
+}
+
 /**
- * The one playground of this VS Code profile: its databases under `<globalStorage>/playground/<hub|replica>`
- * (each PGlite in its own worker thread, so the extension host never stalls), and its recording next to them,
- * saved after every change so the playground is there again after a restart.
+ * The one playground of this VS Code profile: its databases under `<globalStorage>/playground/db/<hub|replica>`
+ * (each PGlite in its own worker thread, so the extension host never stalls; see src/db/playgroundDatabases.ts),
+ * and its recording next to them, saved after every change so the playground is there again after a restart.
  */
 export class PlaygroundStore extends Disposable {
   readonly #onDidChangeSession = this._register(new Emitter<PlaygroundSession | undefined>());
@@ -23,12 +32,15 @@ export class PlaygroundStore extends Disposable {
   #session: PlaygroundSession | undefined;
   #saveSub: { dispose(): void } | undefined;
   #saving: Promise<void> = Promise.resolve();
+  readonly #folders: PlaygroundDatabaseFolders;
 
   constructor(
     private readonly folder: string,
     private readonly log: Log,
+    options: PlaygroundStoreOptions = { prewarm: () => true, idleCloseMs: () => 0 },
   ) {
     super();
+    this.#folders = new PlaygroundDatabaseFolders({ root: path.join(folder, 'db'), prewarm: options.prewarm, idleCloseMs: options.idleCloseMs });
   }
 
   get session(): PlaygroundSession | undefined {
@@ -41,16 +53,18 @@ export class PlaygroundStore extends Disposable {
    */
   remoteHub: { open(fresh: boolean): Promise<SqlPort> } | undefined;
 
-  /** The playground's databases on disk; `fresh` deletes the stored one first. */
+  /** The playground's databases on disk (or the remote hub); `fresh` deletes the stored one first. */
   readonly databases: PlaygroundDatabases = {
-    open: async (name, fresh) => {
-      if (name === HUB && this.remoteHub) return this.remoteHub.open(fresh);
-      const dir = path.join(this.folder, 'db', name);
-      if (fresh) await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      return openPgliteWorker({ dataDir: dir, relaxedDurability: true, purpose: `playground ${name}` });
-    },
+    open: (name, fresh) => (name === HUB && this.remoteHub ? this.remoteHub.open(fresh) : this.#folders.open(name, fresh)),
   };
+
+  /**
+   * Starts blank databases in the background so the next Create or Reset claims them at once (unless switched
+   * off). Call when a playground is about to be made; the store also calls it after opening one.
+   */
+  prewarm(): void {
+    void this.#folders.prewarm();
+  }
 
   /** An in-memory database from the template, for "what if" replays. */
   readonly openScratch = (): Promise<SqlPort> => openPgliteWorker({ relaxedDurability: true });
@@ -64,18 +78,23 @@ export class PlaygroundStore extends Disposable {
   async restore(): Promise<PlaygroundSession | undefined> {
     const rec = await this.#readRecording();
     if (!rec || this.#session) return this.#session;
-    return this.#install(await PlaygroundSession.open(rec, this.databases));
+    const session = await this.#install(await PlaygroundSession.open(rec, this.databases));
+    this.prewarm(); // after, not during: spares starting now would slow the reopen down
+    return session;
   }
 
   /** Replaces the playground (if any) with a new one. */
   async create(setup: PlaygroundSetup): Promise<PlaygroundSession> {
     await this.close();
+    // spares still starting are waited for rather than duplicated; claimed ones are refilled a little later
+    this.prewarm();
     return this.#install(await PlaygroundSession.create(setup, this.databases));
   }
 
   /** Replaces the playground with one that replays `recording` (add/remove replica, reset). */
   async replay(recording: PlaygroundRecording): Promise<PlaygroundSession> {
     await this.close();
+    this.prewarm(); // a replay starts with a create (see create)
     return this.#install(await PlaygroundSession.replay(recording, this.databases));
   }
 
@@ -89,7 +108,10 @@ export class PlaygroundStore extends Disposable {
       await s.close();
       this.#onDidChangeSession.fire(undefined);
     }
-    if (forget) await rm(this.folder, { recursive: true, force: true });
+    if (forget) {
+      await this.#folders.closeAll(); // the spares live under the folder too
+      await rm(this.folder, { recursive: true, force: true });
+    }
   }
 
   async #install(session: PlaygroundSession): Promise<PlaygroundSession> {
@@ -119,7 +141,7 @@ export class PlaygroundStore extends Disposable {
   }
 
   override dispose(): void {
-    void this.close();
+    void this.close().finally(() => this.#folders.closeAll());
     super.dispose();
   }
 }

@@ -41,6 +41,7 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (p) => run((message) => p.report({ message })));
 
   const createFrom = async (arg: unknown, scenariosOnly: boolean, runSteps: boolean) => {
+    f.store.prewarm(); // blank databases start while the person picks (see PlaygroundStore.prewarm)
     const source = await pickSource(f.context.extensionUri, arg, scenariosOnly);
     if (!source) return undefined;
     const steps: readonly ScenarioStep[] = runSteps ? (source.scenario?.steps ?? []).filter((s) => s.kind !== 'expect') : [];
@@ -160,6 +161,7 @@ export function replicationCommands(f: ReplicationFeature): CommandTable {
 
     resetPlayground: async (confirmArg?: unknown) => {
       const s = f.requireSession();
+      f.store.prewarm(); // blank databases start while the person confirms
       if (confirmArg !== true) {
         const ok = await vscode.window.showWarningMessage(`Reset playground ${s.name}? Every step taken is undone: schema, seed and rules stay.`, { modal: true }, 'Reset');
         if (ok !== 'Reset') return;

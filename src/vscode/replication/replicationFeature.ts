@@ -54,7 +54,13 @@ export class ReplicationFeature extends Disposable {
     readonly runner?: SqlRunner,
   ) {
     super();
-    this.store = this._register(new PlaygroundStore(path.join(context.globalStorageUri.fsPath, 'playground'), log));
+    const performance = () => vscode.workspace.getConfiguration('syncPlayground.performance');
+    this.store = this._register(
+      new PlaygroundStore(path.join(context.globalStorageUri.fsPath, 'playground'), log, {
+        prewarm: () => performance().get<boolean>('prewarmDatabases', true),
+        idleCloseMs: () => Math.max(0, performance().get<number>('closeIdleDatabasesMinutes', 10)) * 60_000,
+      }),
+    );
     const view = this._register(vscode.window.createTreeView(REPLICATION_VIEW, { treeDataProvider: this.tree, showCollapseAll: true }));
     // the saved playground opens when someone looks at it, not at activation (activation stays cheap)
     const restore = () => void this.restore().catch((e) => log.error('re-opening the saved playground failed', e));
