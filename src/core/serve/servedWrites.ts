@@ -10,6 +10,7 @@
  * - Parameters are never spliced into the text: a parameterised statement becomes `PREPARE … AS <its text>`
  *   with the client's declared types, and `EXECUTE …('value', …)` with each value as a quoted literal, which
  *   PostgreSQL converts with the parameter type's input function — exactly what the protocol did.
+ * - COPY … FROM STDIN becomes an INSERT of its rows as literals (copyAsInsert): the same input functions run.
  * - Session settings the client had (search_path, TimeZone, …) are set for the transaction only (`set_config(…,
  *   true)`), and its `SET x` statements become `SET LOCAL x`, so the step does not change the replayed session.
  */

@@ -4,6 +4,7 @@
  * and, for the extended protocol, their parameters as text — what ServedWriteRecorder needs to record a write.
  */
 import { splitStatements } from '../../core/query/splitStatements';
+import { copyAsInsert } from '../../core/serve/copyAsInsert';
 import type { RanStatement } from '../../core/serve/servedWrites';
 import { COPY_FROM_STDIN } from './copyFromStdin';
 import {
@@ -67,7 +68,8 @@ interface Portal {
 }
 
 /** Why COPY FROM STDIN over the socket is not in an exported scenario. */
-export const COPY_UNRECORDED = 'COPY FROM STDIN (its rows cannot be replayed from a scenario step: use INSERT to record them)';
+export const COPY_UNRECORDED =
+  'a COPY FROM STDIN with options this server cannot turn into INSERT (BINARY, FORCE_NULL, …): use INSERT, or COPY in text or CSV form';
 
 /** One client's prepared statements and portals, followed across round trips. */
 export class BatchStatements {
@@ -97,11 +99,11 @@ export class BatchStatements {
       }
       return undefined;
     };
-    for (const m of messages) {
+    for (const [index, m] of messages.entries()) {
       if (skipping && m.type !== 'S') continue;
       switch (m.type) {
         case 'Q':
-          this.#simpleQuery(statementText(m) ?? '', answers, at, ran, (next, error, z) => {
+          this.#simpleQuery(statementText(m) ?? '', copyData(messages, index), answers, at, ran, (next, error, z) => {
             at = next;
             if (error) failed = true;
             if (z) status = z;
@@ -164,6 +166,7 @@ export class BatchStatements {
   /** A simple Query: its statements pair with the CommandCompletes, in order, up to an error. */
   #simpleQuery(
     text: string,
+    copy: string,
     answers: readonly BackendMessage[],
     from: number,
     ran: CompletedStatement[],
@@ -178,7 +181,15 @@ export class BatchStatements {
       if (m.type === 'E') error = true;
       if (m.type !== 'C') continue;
       const sql = statements[k++]?.sql ?? '';
-      ran.push({ sql, tag: cstringOf(m.body), ...(COPY_FROM_STDIN.test(sql) ? { unrecordable: COPY_UNRECORDED } : {}) });
+      const tag = cstringOf(m.body);
+      if (!COPY_FROM_STDIN.test(sql)) {
+        ran.push({ sql, tag });
+        continue;
+      }
+      // the rows a COPY read, as an INSERT of literals that a step can replay ('' = no rows)
+      const insert = copyAsInsert(sql, copy);
+      if (insert === undefined) ran.push({ sql, tag, unrecordable: COPY_UNRECORDED });
+      else if (insert) ran.push({ sql: insert, tag });
     }
     const z = answers[at];
     if (z) at++;
@@ -187,6 +198,13 @@ export class BatchStatements {
     this.#statements.delete('');
     this.#portals.delete('');
   }
+}
+
+/** The CopyData that follows the Query at `index` (a COPY FROM STDIN the server fed itself), as text. */
+function copyData(messages: readonly FrontendMessage[], index: number): string {
+  const data: Buffer[] = [];
+  for (let i = index + 1; i < messages.length && messages[i]!.type === 'd'; i++) data.push(messages[i]!.frame.subarray(5));
+  return Buffer.concat(data).toString('utf8');
 }
 
 function cstringOf(body: Buffer): string {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { PlaygroundSession, type PlaygroundDatabases } from '../../../src/core/playground/playgroundSession';
 import { exportScenario } from '../../../src/core/scenario/exportScenario';
+import { copyAsInsert } from '../../../src/core/serve/copyAsInsert';
 import { localStatement, ServedWriteRecorder } from '../../../src/core/serve/servedWrites';
 import type { SqlPort } from '../../../src/core/sql';
 import { protocolTargetFor } from '../../../src/db/serve/protocolTarget';
@@ -119,6 +123,53 @@ describe('Writes over the localhost server are steps of the playground', functio
   });
 });
 
+describe('COPY FROM STDIN over the localhost server, recorded', function () {
+  this.timeout(180_000);
+  let session: PlaygroundSession | undefined;
+  let replayed: PlaygroundSession | undefined;
+  let server: WireServer | undefined;
+  after(async () => {
+    await server?.stop();
+    await Promise.all([session?.close(), replayed?.close()]);
+  });
+
+  it('psql COPY (text, with escapes and NULL) and \\copy … csv header replay to the same rows', async () => {
+    session = await PlaygroundSession.create(SETUP, databases());
+    const target = protocolTargetFor(session.database('A') as SqlPort)!;
+    const s = session;
+    server = await WireServer.start({ ...target, beforeTurn: () => s.playground.replica('A').tickPhysical() });
+    server.onDidChangeDatabase((c) => c.sql !== undefined && s.recordServed('A', c.sql, 'over localhost'));
+    const csv = path.join(mkdtempSync(path.join(tmpdir(), 'served-copy-')), 'items.csv');
+    writeFileSync(csv, 'id,name,price\n3,"quoted, with ""quotes""",1.5\n4,"two\nlines",\n');
+    const script = [
+      'COPY item (id, name, tags, doc) FROM STDIN;',
+      String.raw`1	tab\there\tand a\\backslash	{x,"y z"}	{"k": "v"}`,
+      String.raw`2	it's \\N-ish	\N	\N`,
+      String.raw`\.`,
+      // psql's \copy reads the file and sends its rows (PostgreSQL 18 takes no \. marker in CSV)
+      String.raw`\copy item (id, name, price) from '` + csv + `' with (format csv, header true)`,
+    ].join('\n');
+    const r = await psql(server.connectionString, ['-f', '-'], `${script}\n`);
+    assert.equal(r.code, 0, r.stderr);
+    const steps = session.recording().steps.filter((st) => st.comment === 'over localhost') as { sql: string }[];
+    assert.equal(steps.length, 2);
+    assert.match(steps[0]!.sql, /^INSERT INTO item \(id, name, tags, doc\) VALUES/);
+    replayed = await PlaygroundSession.replay({ ...SETUP, steps: session.recording().steps }, databases());
+    assert.deepEqual(await state(replayed, 'A'), await state(session, 'A'));
+    const rows = (await session.database('A').query<{ name: string; price: string | null }>('SELECT name, price::text FROM item WHERE id IN (1, 2, 3, 4) ORDER BY id')).rows;
+    assert.deepEqual(rows.map((x) => x.name), ['tab\there\tand a\\backslash', "it's \\N-ish", 'quoted, with "quotes"', 'two\nlines']);
+    assert.equal(rows[3]!.price, null, 'an unquoted empty CSV field is NULL');
+  });
+
+  it('reads the options it can replay and refuses the others', () => {
+    assert.equal(copyAsInsert('COPY t FROM STDIN', ''), '');
+    assert.equal(copyAsInsert("COPY t FROM STDIN WITH (FORMAT csv, NULL 'n/a', DELIMITER ';')", 'a;n/a\n'), "INSERT INTO t VALUES\n  ('a', NULL)");
+    assert.equal(copyAsInsert("copy s.t (a) from stdin delimiter as '|' csv", '"x|y"\n'), "INSERT INTO s.t (a) VALUES\n  ('x|y')");
+    assert.equal(copyAsInsert('COPY t FROM STDIN WITH (FORMAT binary)', ''), undefined);
+    assert.equal(copyAsInsert('COPY t FROM STDIN WITH (FORMAT csv, FORCE_NULL (a))', ''), undefined);
+  });
+});
+
 describe('ServedWriteRecorder', () => {
   const settings = new Map<string, string>();
   const recorder = () => new ServedWriteRecorder(() => ({ settings }));
@@ -157,7 +208,7 @@ describe('ServedWriteRecorder', () => {
     }
   });
 
-  it('a transaction that EXECUTEs a SQL prepared statement carries its PREPARE; COPY FROM STDIN is reported, not recorded', () => {
+  it('a transaction that EXECUTEs a SQL prepared statement carries its PREPARE; an unrecordable write is reported', () => {
     const r = recorder();
     r.ran([{ sql: 'PREPARE add(int) AS INSERT INTO t VALUES ($1)', tag: 'PREPARE' }], { failed: false, status: 'I' });
     r.ran([{ sql: 'EXECUTE add(1)', tag: 'INSERT 0 1' }], { failed: false, status: 'I' });
