@@ -27,6 +27,9 @@ const EVENT_ICONS: Record<string, string> = {
   sync_finished: 'debug-stop',
   replica_online: 'plug',
   replica_offline: 'debug-disconnect',
+  link_changed: 'radio-tower',
+  sync_retry: 'sync',
+  sync_gave_up: 'circle-slash',
   replica_added: 'add',
   replica_removed: 'trash',
 };

@@ -117,7 +117,7 @@ export class PlaygroundSession extends Disposable {
       // links are not kept in the databases: the last link step of each replica sets it again
       for (const r of playground.replicas) {
         const last = [...steps].reverse().find((st) => st.kind === 'link' && st.replica === r.name);
-        if (last?.kind === 'link') playground.setLink(r.name, last.link, session.#linkWait(true));
+        if (last?.kind === 'link') await playground.setLink(r.name, last.link, { wait: session.#linkWait(true), record: false });
       }
       return session;
     } catch (e) {
@@ -407,7 +407,7 @@ export class PlaygroundSession extends Disposable {
       case 'syncAll':
         return syncAllOverLinks(pg, this.#linkOptions(felt));
       case 'link':
-        return pg.setLink(step.replica, step.link, this.#linkWait(felt));
+        return pg.setLink(step.replica, step.link, { wait: this.#linkWait(felt) });
       case 'rules':
         return this.#applyRules(step.rules);
       case 'hub':

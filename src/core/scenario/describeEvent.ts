@@ -1,5 +1,6 @@
 import type { TimelineEvent } from '../sync/events';
 import { displayName } from '../sync/ident';
+import { describeLink } from '../sync/replicaLink';
 
 const key = (pk: Record<string, unknown>) =>
   Object.entries(pk)
@@ -42,6 +43,12 @@ export function describeEvent(e: TimelineEvent): string {
       return `replica added: a copy of the hub (${e.rows} row(s), up to change ${e.cursor})${e.clockSkewMs ? `, clock skew ${e.clockSkewMs > 0 ? '+' : ''}${e.clockSkewMs} ms` : ''}`;
     case 'replica_removed':
       return `replica removed${e.lostOps === undefined ? '' : e.lostOps ? `: ${e.lostOps} queued op(s) lost` : ', nothing queued'}`;
+    case 'link_changed':
+      return `link to the hub: ${describeLink(e.link)}${e.link?.dropRate ? ` (seed ${e.link.seed})` : ''}`;
+    case 'sync_retry':
+      return `link to the hub failed on attempt ${e.attempt} (${e.error}); retrying in ${e.delayMs} ms`;
+    case 'sync_gave_up':
+      return `sync gave up after ${e.attempts} attempts (${e.error}); nothing is lost: ${e.waiting} op(s) wait in the queue`;
     case 'conflict_resolved_manually': {
       const c = e.choice;
       return `conflict #${e.conflictId} (${e.opId}) resolved by a person: ${typeof c === 'string' ? `took ${c}` : `edited row ${JSON.stringify(c.row)}`}`;

@@ -4,7 +4,7 @@ import { SIMULATION_START_MS, SimulatedClock } from '../sync/clock';
 import { displayName } from '../sync/ident';
 import { Playground, type SyncOptions } from '../sync/playground';
 import { SyncGaveUpError, syncAllOverLinks, type LinkSyncOptions } from '../sync/linkSync';
-import { describeLink, linkWait } from '../sync/replicaLink';
+import { linkWait } from '../sync/replicaLink';
 import { OP_STATUSES, type ConflictRule } from '../sync/types';
 import { describeEvent } from './describeEvent';
 import { checkExpectation, type ExpectationResult, type ExpectationState } from './expectations';
@@ -186,13 +186,13 @@ export class ScenarioSession {
         await pg.setOnline(step.replica, step.kind === 'online');
         return [];
       case 'sync':
-        await runSyncStep(pg, step, this.#linkOptions(index)).catch((e: unknown) => this.#gaveUp(index, e));
+        await runSyncStep(pg, step, this.#linkOptions()).catch((e: unknown) => this.#gaveUp(e));
         return [];
       case 'syncAll':
-        await syncAllOverLinks(pg, this.#linkOptions(index)).catch((e: unknown) => this.#gaveUp(index, e));
+        await syncAllOverLinks(pg, this.#linkOptions()).catch((e: unknown) => this.#gaveUp(e));
         return [];
       case 'link':
-        pg.setLink(step.replica, step.link, linkWait(this.clock, false));
+        await pg.setLink(step.replica, step.link, { wait: linkWait(this.clock, false) });
         return [];
       case 'rules': {
         const tables = new Set(pg.tables().map((t) => displayName(t)));
@@ -289,29 +289,18 @@ export class ScenarioSession {
     await Promise.allSettled(this.databases.map((d) => d.close()));
   }
 
-  /**
-   * Syncs over links: waits pass on the simulated clock only; each retry is a timeline line, after the events of
-   * the attempt that failed.
-   */
-  #linkOptions(index: number): Omit<LinkSyncOptions, keyof SyncOptions> {
-    return {
-      wait: linkWait(this.clock, false),
-      onRetry: async (e) => {
-        await this.#collectTimeline(index);
-        const text = `link to the hub failed on attempt ${e.attempt} (${e.error}); retrying in ${e.delayMs} ms`;
-        this.#push({ step: index, at: new Date(this.clock.now()).toISOString(), type: e.type, replica: e.replica, text });
-      },
-    };
+  /** Syncs over links: waits pass on the simulated clock only (retries are timeline events, see linkSync.ts). */
+  #linkOptions(): Omit<LinkSyncOptions, keyof SyncOptions> {
+    return { wait: linkWait(this.clock, false) };
   }
 
   /**
-   * A sync that gave up on a flaky link is an outcome, not a broken step: a timeline line, and the run goes on
-   * (expectations see the ops still queued). So a UI session whose sync gave up exports to a file that replays.
+   * A sync that gave up on a flaky link is an outcome, not a broken step: its `sync_gave_up` event is in the
+   * timeline, and the run goes on (expectations see the ops still queued). So a UI session whose sync gave up
+   * exports to a file that replays.
    */
-  async #gaveUp(index: number, e: unknown): Promise<void> {
+  #gaveUp(e: unknown): void {
     if (!SyncGaveUpError.is(e)) throw e;
-    await this.#collectTimeline(index);
-    this.#push({ step: index, at: new Date(this.clock.now()).toISOString(), type: 'sync_gave_up', replica: e.replica, text: e.message });
   }
 
   #push(entry: TimelineEntry): void {
@@ -333,7 +322,6 @@ export class ScenarioSession {
       step.kind === 'sql' || step.kind === 'hub' ? step.sql.replace(/\s+/g, ' ').trim()
       : step.kind === 'rules' ? `rules: ${step.rules.map((r) => `${r.table ?? '*'}${r.conflict ? `/${r.conflict}` : ''} → ${r.strategy}`).join(', ') || 'none'}`
       : step.kind === 'discard' ? `discard ${step.opId}`
-      : step.kind === 'link' ? `link to the hub: ${describeLink(step.link ?? undefined)}${step.link?.dropRate ? ` (seed ${step.link.seed})` : ''}`
       : step.kind === 'addReplica' ? `add replica${step.clockSkewMs ? `, clock ${step.clockSkewMs > 0 ? '+' : ''}${step.clockSkewMs} ms` : ''}`
       : step.kind === 'removeReplica' ? 'remove replica'
       : step.kind === 'sync' && step.maxEvents !== undefined ? `sync, stopped after ${step.maxEvents} events`

@@ -8,6 +8,7 @@
  * then its own transaction, and the events of op N are seen before op N+1 is pushed.
  */
 import type { ConflictOutcome, ConflictType, ManualChoice, OpKind, OpStatus, RowImage, Strategy, TableRef } from './types';
+import type { LinkConditions } from './replicaLink';
 
 /** Fields every event has. */
 export interface EventBase {
@@ -154,6 +155,33 @@ export interface ReplicaRemovedEvent extends EventBase {
   readonly lostOps?: number;
 }
 
+/** A replica's link to the hub changed (Set Link Conditions, a `link` step): its syncs go through it from here on. */
+export interface LinkChangedEvent extends EventBase {
+  readonly type: 'link_changed';
+  /** The new conditions (replicaLink.ts); absent: the perfect link. */
+  readonly link?: LinkConditions;
+}
+
+/** A sync over a flaky link lost a round trip to the hub; it is tried again after a wait (linkSync.ts). */
+export interface SyncRetriedEvent extends EventBase {
+  readonly type: 'sync_retry';
+  /** The attempt that failed (1 = the first). */
+  readonly attempt: number;
+  /** The wait before the next attempt (doubles each time, up to a cap). */
+  readonly delayMs: number;
+  readonly error: string;
+  readonly code?: string;
+}
+
+/** A sync over a flaky link failed on every attempt: nothing is lost, the replica's ops wait in its queue. */
+export interface SyncGaveUpEvent extends EventBase {
+  readonly type: 'sync_gave_up';
+  readonly attempts: number;
+  /** Ops still queued (pending or sent). */
+  readonly waiting: number;
+  readonly error: string;
+}
+
 export interface ManualResolutionEvent extends EventBase {
   readonly type: 'conflict_resolved_manually';
   readonly conflictId: number;
@@ -177,7 +205,15 @@ export type SyncEvent =
   | SyncFinishedEvent;
 
 /** Everything the timeline holds. */
-export type TimelineEvent = SyncEvent | ReplicaStateEvent | ReplicaAddedEvent | ReplicaRemovedEvent | ManualResolutionEvent;
+export type TimelineEvent =
+  | SyncEvent
+  | ReplicaStateEvent
+  | ReplicaAddedEvent
+  | ReplicaRemovedEvent
+  | LinkChangedEvent
+  | SyncRetriedEvent
+  | SyncGaveUpEvent
+  | ManualResolutionEvent;
 
 export type TimelineEventType = TimelineEvent['type'];
 

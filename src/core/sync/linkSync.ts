@@ -7,6 +7,7 @@ import { DbError } from '../errors';
 import type { SyncEvent, SyncSummary } from './events';
 import type { Playground, SyncOptions } from './playground';
 import { hasChanges } from './pull';
+import { appendEvents } from './timeline';
 import type { LinkWait } from './replicaLink';
 import { syncWithRetry, type RetryPolicy, type SyncRetryEvent } from './retrySync';
 import { isTransient, isTransientCode } from './transientErrors';
@@ -80,6 +81,9 @@ export async function* syncOverLink(pg: Playground, replica: string, options: Li
       if (e.type === 'sync_retry') {
         attempt = e.attempt + 1;
         failure = undefined;
+        // the playground's own record of what the replica went through: at the hub, but not over the link
+        const { type: _t, replica: _r, ...retry } = e;
+        await appendEvents(pg.hub, [{ type: 'sync_retry', at: new Date(pg.clock.now()).toISOString(), replica, ...retry }]);
         await onRetry?.(e);
         continue;
       }
@@ -93,7 +97,9 @@ export async function* syncOverLink(pg: Playground, replica: string, options: Li
 
 async function gaveUp(pg: Playground, replica: string, attempts: number, cause: DbError): Promise<SyncGaveUpError> {
   const c = await pg.replica(replica).counts();
-  return new SyncGaveUpError(replica, attempts, c.pending + c.sent, cause);
+  const waiting = c.pending + c.sent;
+  await appendEvents(pg.hub, [{ type: 'sync_gave_up', at: new Date(pg.clock.now()).toISOString(), replica, attempts, waiting, error: cause.message }]);
+  return new SyncGaveUpError(replica, attempts, waiting, cause);
 }
 
 /** `syncOverLink` run to the end. */

@@ -353,12 +353,18 @@ export class Playground extends Disposable {
 
   /**
    * Sets the network conditions of a replica's link to the hub (its syncs go through it; its local writes do
-   * not), or with null the perfect link. `wait` is how latency passes: by default simulated time moves on.
+   * not), or with null the perfect link; a `link_changed` event in the timeline unless `record` is false (a link
+   * restored on re-open). `wait` is how latency passes: by default simulated time moves on.
    */
-  setLink(replica: string, conditions: Partial<LinkConditions> | null, wait: LinkWait = linkWait(this.clock, false)): LinkConditions | undefined {
+  async setLink(
+    replica: string,
+    conditions: Partial<LinkConditions> | null,
+    options: { readonly wait?: LinkWait; readonly record?: boolean } = {},
+  ): Promise<LinkConditions | undefined> {
     this.replica(replica);
     const c = conditions ? toLinkConditions(conditions) : undefined;
-    this.#links.set(replica, c, this.hub, wait);
+    this.#links.set(replica, c, this.hub, options.wait ?? linkWait(this.clock, false));
+    if (options.record !== false) await appendEvents(this.hub, [{ type: 'link_changed', at: this.#at(), replica, ...(c ? { link: c } : {}) }]);
     return c;
   }
 

@@ -32,7 +32,7 @@ describe('reliability: a replica link in the playground', function () {
   for (const lose of ['request', 'reply'] as const) {
     it(`over a 30% flaky link losing ${lose === 'request' ? 'requests' : 'replies'}, A converges with B: nothing lost, nothing applied twice`, async () => {
       const { pg, clock, opts } = await flakyPlayground();
-      pg.setLink('A', { dropRate: 0.3, seed: 7, lose });
+      await pg.setLink('A', { dropRate: 0.3, seed: 7, lose });
       const retries: SyncRetryEvent[] = [];
       const o = { ...opts, onRetry: (e: SyncRetryEvent) => void retries.push(e) };
       const start = clock.now();
@@ -48,6 +48,10 @@ describe('reliability: a replica link in the playground', function () {
       assert.ok(retries.length > 0, 'the link lost nothing: the test proves nothing');
       assert.ok(retries.every((e) => e.replica === 'A' && e.code === '08006'), 'only A retried, on link errors');
       assert.ok(clock.now() - start >= retries.reduce((s, e) => s + e.delayMs, 0), 'the waits passed on the simulated clock');
+      // the timeline says when the link went bad and every retry
+      const told = await pg.timeline({ replica: 'A', types: ['link_changed', 'sync_retry'] });
+      assert.deepEqual(told[0], { seq: told[0]!.seq, at: told[0]!.at, type: 'link_changed', replica: 'A', link: { dropRate: 0.3, latencyMs: 0, lose, seed: 7 } });
+      assert.deepEqual(told.slice(1).map((e) => e.type === 'sync_retry' && [e.attempt, e.delayMs]), retries.map((e) => [e.attempt, e.delayMs]));
       const hub = await assertConvergedNothingLost(pg, `30% link losing ${lose}s`);
       const t = await tables(pg);
       assert.deepEqual(t.A, t.hub);
@@ -72,7 +76,7 @@ describe('reliability: a replica link in the playground', function () {
 
   it("a link carries only the replica's traffic to the hub; a hopeless one gives up clearly with the queue intact", async () => {
     const { pg, opts } = await flakyPlayground();
-    pg.setLink('A', { dropRate: 1, seed: 3 });
+    await pg.setLink('A', { dropRate: 1, seed: 3 });
     await pg.replica('A').exec(`UPDATE t SET v = 'offline-ish' WHERE id = 1; INSERT INTO t VALUES (50, 'a', 0)`); // local writes: no link
     await pg.replica('B').exec(`UPDATE t SET n = 0 WHERE id = 2`);
     await syncOverLinkToEnd(pg, 'B', opts); // B's link is perfect
@@ -87,7 +91,9 @@ describe('reliability: a replica link in the playground', function () {
     // lost on the link, the ops used none of their retries (they would end `failed` on a flaky link otherwise)
     assert.deepEqual((await pg.replica('A').ops()).map((o) => [o.opId, o.status === 'sent' ? 'pending' : o.status, o.retries]), before);
     assert.deepEqual(await pg.processedOpIds(), ['B:1']);
-    pg.setLink('A', null);
+    const [gave] = await pg.timeline({ types: ['sync_gave_up'] });
+    assert.deepEqual(gave && gave.type === 'sync_gave_up' && [gave.replica, gave.attempts, gave.waiting], ['A', 20, 2]);
+    await pg.setLink('A', null);
     assert.equal(pg.link('A'), undefined);
     await syncAllOverLinks(pg, opts);
     await assertConvergedNothingLost(pg, 'after the link came back');
@@ -95,7 +101,7 @@ describe('reliability: a replica link in the playground', function () {
 
   it('a step-mode sync over a link stopped half-way ends the engine sync, so the next one runs', async () => {
     const { pg, opts } = await flakyPlayground();
-    pg.setLink('A', { dropRate: 0.3, seed: 11, lose: 'reply' });
+    await pg.setLink('A', { dropRate: 0.3, seed: 11, lose: 'reply' });
     await pg.replica('A').exec(`UPDATE t SET v = 'x' WHERE id IN (1, 2, 3)`);
     const it = syncOverLink(pg, 'A', { ...opts, batchSize: 1 });
     assert.equal((await it.next()).done, false);
@@ -107,14 +113,14 @@ describe('reliability: a replica link in the playground', function () {
   it('link conditions: checked by field, a perfect link is no link, shown at a glance', async () => {
     const { pg } = await flakyPlayground();
     const field = (f: string) => (e: unknown) => InvalidInputError.is(e) && e.path === f;
-    assert.throws(() => pg.setLink('A', { dropRate: 1.5 }), field('dropRate'));
-    assert.throws(() => pg.setLink('A', { latencyMs: -3 }), field('latencyMs'));
-    assert.throws(() => pg.setLink('A', { lose: 'both' as never }), field('lose'));
-    assert.throws(() => pg.setLink('A', { dropRate: 0.1, seed: 1.5 }), field('seed'));
-    assert.throws(() => pg.setLink('Z', { dropRate: 0.1 }), /No replica named "Z"/);
-    assert.equal(pg.setLink('A', { dropRate: 0, latencyMs: 0 }), undefined);
+    await assert.rejects(pg.setLink('A', { dropRate: 1.5 }), field('dropRate'));
+    await assert.rejects(pg.setLink('A', { latencyMs: -3 }), field('latencyMs'));
+    await assert.rejects(pg.setLink('A', { lose: 'both' as never }), field('lose'));
+    await assert.rejects(pg.setLink('A', { dropRate: 0.1, seed: 1.5 }), field('seed'));
+    await assert.rejects(pg.setLink('Z', { dropRate: 0.1 }), /No replica named "Z"/);
+    assert.equal(await pg.setLink('A', { dropRate: 0, latencyMs: 0 }), undefined);
     assert.equal(pg.link('A'), undefined);
-    assert.deepEqual(pg.setLink('A', { dropRate: 0.3 }), { dropRate: 0.3, latencyMs: 0, lose: 'request', seed: 1 });
+    assert.deepEqual(await pg.setLink('A', { dropRate: 0.3 }), { dropRate: 0.3, latencyMs: 0, lose: 'request', seed: 1 });
     assert.equal(pg.link('B'), undefined);
     assert.equal(describeLink(pg.link('A')), 'flaky 30%');
     assert.equal(describeLink({ dropRate: 0, latencyMs: 200, lose: 'request', seed: 1 }), 'slow 200 ms');

@@ -156,7 +156,7 @@ describe('scenario step: link', function () {
     assert.equal(r.ok, true, r.error ?? JSON.stringify(r.expectations.filter((x) => !x.ok)));
     const gaveUp = r.timeline.filter((e) => e.type === 'sync_gave_up');
     assert.deepEqual(gaveUp.map((e) => [e.step, e.replica]), [[2, 'A']]);
-    assert.match(gaveUp[0]!.text, /^Sync of A gave up after 20 attempts: .*Nothing is lost: 1 op\(s\) wait in A's queue/);
+    assert.match(gaveUp[0]!.text, /^sync gave up after 20 attempts \(Connection to the hub lost .*\); nothing is lost: 1 op\(s\) wait in the queue$/);
   });
 
   describe('a playground session with a link', () => {
