@@ -19,8 +19,9 @@ import * as capture from './capture.bench';
 import * as sync from './sync.bench';
 import * as syncEngine from './syncEngine.bench';
 import * as query from './query.bench';
+import * as serve from './serve.bench';
 
-const SUITES: BenchSuite[] = [startup, apply, capture, sync, syncEngine, query];
+const SUITES: BenchSuite[] = [startup, apply, capture, sync, syncEngine, query, serve];
 
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);

@@ -55,10 +55,6 @@ interface Turn {
   readonly touched: Set<string>;
 }
 
-const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
-/** A setting name for RESET: each dotted part quoted (names compare case-insensitively). */
-const settingIdent = (name: string) => name.split('.').map(quoteIdent).join('.');
-
 function objectsOf(row: readonly (string | null)[] | undefined): Objects {
   return {
     temp: JSON.parse(row?.[0] ?? '{}') as Objects['temp'],
@@ -102,8 +98,9 @@ export class SessionIsolation {
     this.#turn = turn;
     const queries: InternalQuery[] = [];
     if (this.settings.size) {
-      queries.push(custom(this.settings.keys()), {
-        sql: 'SELECT count(pg_catalog.set_config(s.key, s.value, false)) FROM jsonb_each_text($1::jsonb) AS s',
+      // the value before (current_setting runs first in each row), then the client's
+      queries.push({
+        sql: 'SELECT s.key, pg_catalog.current_setting(s.key, true), pg_catalog.set_config(s.key, s.value, false) FROM jsonb_each_text($1::jsonb) AS s',
         params: [JSON.stringify(Object.fromEntries(this.settings))],
       });
     }
@@ -222,23 +219,18 @@ export class SessionIsolation {
       (n) => turn.touched.has(n) || this.settings.get(n) !== turn.base.get(n),
     );
     if (!names.length) return;
-    // RESET first, then the value from before only where it differs from the default: a setting the session did
-    // not have stays a default (pg_settings source), not a session value equal to it
-    const before = Object.fromEntries(names.flatMap((n) => {
-      const v = turn.base.get(n);
-      return typeof v === 'string' ? [[n, v]] : [];
-    }));
-    const queries: InternalQuery[] = [
-      ...names.map((n) => ({ sql: `RESET ${settingIdent(n)}` })),
-      {
-        sql: `SELECT count(pg_catalog.set_config(s.key, s.value, false)) FROM jsonb_each_text($1::jsonb) AS s
-               WHERE pg_catalog.current_setting(s.key, true) IS DISTINCT FROM s.value`,
-        params: [JSON.stringify(before)],
-      },
-    ];
-    await runInternal(exec, queries).catch(async () => {
-      // one setting that cannot be reset must not keep the others from being restored
-      for (const q of queries) await runInternal(exec, [q]).catch(() => undefined);
+    // reset first (set_config with NULL is RESET: the default comes back as a default, not a session value), then
+    // the value from before where it differs: what the extension had set comes back
+    const before = JSON.stringify(Object.fromEntries(names.map((n) => [n, turn.base.get(n) ?? null])));
+    const restore = (values: string): InternalQuery => ({
+      sql: `SELECT count(CASE WHEN pg_catalog.set_config(s.key, NULL, false) IS DISTINCT FROM s.value
+                              THEN pg_catalog.set_config(s.key, s.value, false) END)
+              FROM jsonb_each_text($1::jsonb) AS s`,
+      params: [values],
+    });
+    await runInternal(exec, [restore(before)]).catch(async () => {
+      // one setting that cannot be set back must not keep the others from it
+      for (const n of names) await runInternal(exec, [restore(JSON.stringify({ [n]: turn.base.get(n) ?? null }))]).catch(() => undefined);
     });
   }
 
