@@ -125,6 +125,13 @@ describe('Replication playground in VS Code', function () {
     const hub = await api.replication.requireSession().runSql('shop3', "SELECT price::text AS price FROM product WHERE sku = 'A-100'");
     assert.equal(hub[0]!.rows[0]!.price, '5.00', 'the resolved price reached the new replica');
     assert.ok(api.replication.conflictsPanel, 'the conflict inspector is still open');
+    // the timeline says when it joined, and an exported scenario adds it at the same point
+    assert.deepEqual((await api.replication.requireSession().timeline({ types: ['replica_added'] })).map((e) => e.replica), ['shop3']);
+    const file = vscode.Uri.file(path.join(mkdtempSync(path.join(tmpdir(), 'export-')), 'inventory.syncscenario.json'));
+    await run('exportScenario', file);
+    const json = JSON.parse(readFileSync(file.fsPath, 'utf8')) as { replicas: { name: string }[]; steps: Record<string, unknown>[] };
+    assert.deepEqual(json.replicas.map((r) => r.name), ['shop1', 'shop2']);
+    assert.deepEqual(json.steps.slice(-2), [{ addReplica: 'shop3' }, { sync: 'shop3' }]);
   });
 
   it('Set Link Conditions (argument instead of the pick) puts a replica behind a flaky link: the tree says so, its sync retries and gets through, the export has the step', async () => {
