@@ -2,7 +2,8 @@
  * A known password, used for real, then looked for everywhere a session leaves text: a saved connection with a
  * password (secret storage) on a real PostgreSQL server this suite starts, whose role must authenticate with it
  * (scram-sha-256); Test Connection, SQL runs (one failing), and the replication playground with its hub on that
- * server (conflict, queue, timeline and conflict inspector panels, Export Scenario). Then the password must be in
+ * server (conflict, queue, timeline and conflict inspector panels, Export Scenario), and the same password typed
+ * into settings.json by hand, which Add Connection moves to secret storage. Then the password must be in
  * none of: settings.json, the extension's log and every other log of the session, the extension's storage (query
  * history, playground files), any other file of the user data folder, the exported scenario, the timeline, and
  * every webview message of the session. The scanner is shown to find the password where it is planted, the real
@@ -26,6 +27,8 @@ const EXTENSION_ID = 'sync-playground.sync-playground-postgres';
 /** Quotes, a backslash, a space, '%', '&', '/', '@' and ':' so that every escaped form differs from the raw one. */
 const PASSWORD = `Pw '"\\ &%/@:${randomBytes(8).toString('hex')}`;
 const NAME = 'password scan';
+/** A profile whose password someone typed into settings.json by hand. */
+const STRAY_ID = '3f0c1f0e-0000-4000-8000-0000000057a7';
 
 async function until<T>(what: string, get: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -50,6 +53,8 @@ describe('Passwords never leave secret storage (a real session, scanned)', funct
   let trafficSub: vscode.Disposable | undefined;
   let exported: string | undefined;
   const scratch = mkdtempSync(path.join(tmpdir(), 'pw-scan-'));
+  /** The settings.json of this VS Code profile: <user data>/User/settings.json, beside globalStorage. */
+  const settingsFile = () => path.resolve(api.files.globalStorage, '..', '..', 'settings.json');
 
   before(async () => {
     api = await vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID)!.activate();
@@ -84,9 +89,10 @@ describe('Passwords never leave secret storage (a real session, scanned)', funct
     await api.replication.store.close(true);
     api.replication.store.remoteHub = undefined;
     if (hubAt) await removeRemoteHub(deps, hubAt).catch(() => undefined);
-    if (profile) {
-      api.connections.manager.disconnect(profile.id);
-      await api.connections.store.remove(profile.id);
+    for (const id of [profile?.id, STRAY_ID]) {
+      if (!id || !api.connections.store.get(id)) continue;
+      api.connections.manager.disconnect(id);
+      await api.connections.store.remove(id);
     }
     await server?.stop();
     rmSync(scratch, { recursive: true, force: true });
@@ -146,10 +152,30 @@ describe('Passwords never leave secret storage (a real session, scanned)', funct
     exported = readFileSync(file.fsPath, 'utf8');
   });
 
+  it('a password typed into settings.json by hand is moved to secret storage by Add Connection, and still signs in', async function () {
+    if (!exported) this.skip();
+    const s = server!;
+    const config = vscode.workspace.getConfiguration('syncPlayground');
+    const stray = { id: STRAY_ID, name: 'stray password', host: s.host, port: s.port, database: 'postgres', user: s.passwordUser.user, sslMode: 'disable', password: PASSWORD };
+    await config.update('connections', [...(config.get<unknown[]>('connections') ?? []), stray], vscode.ConfigurationTarget.Global);
+    await until('settings.json to hold the hand-written password', () => holdsSecret(readFileSync(settingsFile()), forms));
+    const adding = Promise.resolve(run('addConnection'));
+    let done = false;
+    void adding.finally(() => (done = true));
+    await until('the password in secret storage', async () => (await api.connections.store.password(STRAY_ID)) === PASSWORD);
+    // the command goes on to its form: cancel it (it may not be showing yet, so close until the command returns)
+    await until('Add Connection to end', async () => done || (await vscode.commands.executeCommand('workbench.action.closeQuickOpen'), false), 15_000);
+    await adding;
+    await until('settings.json without the password', () => !holdsSecret(readFileSync(settingsFile()), forms));
+    assert.equal(api.connections.store.get(STRAY_ID)?.name, 'stray password', 'the profile itself stays');
+    const { serverVersion } = await api.connections.driver.test(api.connections.store.get(STRAY_ID)!, await api.connections.store.password(STRAY_ID), connectionOptions());
+    assert.match(serverVersion, /PostgreSQL/);
+  });
+
   it('finds the password in no setting, log, stored file, exported scenario, timeline event or webview message', async function () {
     if (!exported) this.skip();
     const user = path.resolve(api.files.globalStorage, '..', '..'); // <user data>/User/globalStorage/<extension>
-    const settings = path.join(user, 'settings.json');
+    const settings = settingsFile();
     assert.match(readFileSync(settings, 'utf8'), new RegExp(NAME), 'settings.json holds the profile (the right file is scanned)');
     const logsRoot = path.resolve(api.files.logs, '..', '..', '..'); // <logs>/<session>/<window>/exthost/<extension>
     // the log is written asynchronously: wait for what Test Connection said (so the scan reads a flushed log)
