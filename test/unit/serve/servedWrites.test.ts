@@ -104,6 +104,28 @@ describe('Writes over the localhost server are steps of the playground', functio
     assert.ok(a.items.some((r) => (r as { added: string | null }).added === '2025-01-01 18:04:05+00'), JSON.stringify(a.items));
   });
 
+  it('writes to the served hub are hub steps: the replay versions them and the replicas pull the same rows', async () => {
+    session = await PlaygroundSession.create(SETUP, databases());
+    const s = session;
+    const target = protocolTargetFor(s.database('hub') as SqlPort)!;
+    server = await WireServer.start({ ...target, beforeTurn: () => s.playground.tickHubClock() });
+    server.onDidChangeDatabase((c) => c.sql !== undefined && s.recordServed('hub', c.sql, 'over localhost'));
+    const c = await connectPg(server.connectionString);
+    try {
+      await c.query('UPDATE item SET price = $1 WHERE id = $2', ['9.99', 100]);
+    } finally {
+      await c.end();
+    }
+    await session.sync('A');
+    const step = session.recording().steps[0]!;
+    assert.equal(step.kind, 'hub');
+    replayed = await PlaygroundSession.replay({ ...SETUP, steps: session.recording().steps }, databases());
+    assert.deepEqual(await state(replayed, 'A'), await state(session, 'A'));
+    const hub = async (p: PlaygroundSession) => (await p.database('hub').query('SELECT id, price::text FROM item ORDER BY id')).rows;
+    assert.deepEqual(await hub(replayed), await hub(session));
+    assert.deepEqual(await hub(session), [{ id: 100, price: '9.99' }]);
+  });
+
   it('binary parameters of any type are recorded by their text (the database converts them)', async () => {
     session = await PlaygroundSession.create(SETUP, databases());
     server = await serveReplica(session, 'A');
