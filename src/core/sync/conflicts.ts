@@ -11,7 +11,7 @@ import { strategyFor } from './rules';
 import { applyWrites, fetchRowsSql } from './hubApply';
 import type { TableEntry } from './tracking';
 import { qualified } from './ident';
-import { refreshRows } from './push';
+import { refreshRows } from './hubRows';
 import { appendEvents } from './timeline';
 
 interface ConflictRow {

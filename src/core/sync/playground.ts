@@ -27,7 +27,7 @@ import type {
 import { STRATEGIES } from './types';
 import { Replica } from './replica';
 import { HUB_SCHEMA_SQL, REPLICA_SCHEMA_SQL, REPLICA_UPGRADE_SQL, SYNC_FORMAT } from './schemaSql';
-import { discoverTables, hubCaptureSql, hubTriggerFunctionsSql, loadTables, orderTables, pkJson, registerTables, replicaCaptureSql, type TableEntry } from './tracking';
+import { alteredTables, discoverTables, dropReplicaCaptureSql, hubCaptureSql, hubTriggerFunctionsSql, loadTables, orderTables, pkJson, registerTables, replicaCaptureSql, updateRegisteredColumns, type TableEntry } from './tracking';
 import { qualified } from './ident';
 import { strategyFor, toTableRef, validateRules } from './rules';
 import { runSync } from './sync';
@@ -240,11 +240,18 @@ export class Playground extends Disposable {
    */
   async applySchema(sql: string): Promise<readonly TrackedTable[]> {
     await this.#touchHubClock();
+    let altered: TableEntry[] = [];
     const added = await this.hub.transaction(async (tx) => {
       await tx.exec(sql);
       await recordSchema(tx, sql);
-      const found = (await discoverTables(tx)).filter((t) => !this.#tables.some((x) => x.schema === t.schema && x.name === t.name));
+      const catalog = await discoverTables(tx);
+      const found = catalog.filter((t) => !this.#tables.some((x) => x.schema === t.schema && x.name === t.name));
       const entries = orderTables(found).map((t, i) => ({ ...t, id: this.#tables.length + i + 1 }));
+      altered = alteredTables(this.#tables, catalog);
+      for (const t of altered) {
+        await updateRegisteredColumns(tx, t);
+        await tx.exec(hubTriggerFunctionsSql(t));
+      }
       await registerTables(tx, entries);
       for (const t of entries) {
         await tx.exec(hubCaptureSql(t));
@@ -256,10 +263,16 @@ export class Playground extends Disposable {
       }
       return entries;
     });
-    this.#tables = [...this.#tables, ...added];
+    // a tracked table whose columns the DDL changed: the engine writes and captures the new column list
+    this.#tables = [...this.#tables.map((t) => altered.find((a) => a.id === t.id) ?? t), ...added];
     for (const r of this.#replicas) {
       await r.db.transaction(async (tx) => {
         await tx.exec(sql);
+        for (const t of altered) {
+          await updateRegisteredColumns(tx, t);
+          await tx.exec(dropReplicaCaptureSql(t));
+          await tx.exec(replicaCaptureSql(t));
+        }
         await registerTables(tx, added);
         for (const t of added) await tx.exec(replicaCaptureSql(t));
       });

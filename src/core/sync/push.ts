@@ -14,10 +14,10 @@ import type { ConflictRule, ConflictType, OpKind, OpStatus, RowImage, Strategy }
 import type { UnnumberedEvent } from './events';
 import { decide, type ConflictFacts, type Decision } from './resolve';
 import { strategyFor } from './rules';
-import { applyWrites, fetchRowsSql } from './hubApply';
+import { applyWrites } from './hubApply';
 import { applyOpWrites, type OpWrite } from './hubWrite';
 import type { TableEntry } from './tracking';
-import { qualified } from './ident';
+import { callCustom, columnsAtHub, fetchRows, misfit, nestedWritesPossible, refreshRows, VERSION_BY_KEY } from './hubRows';
 import { parseHlc } from './hlc';
 
 /** An op as pushed to the hub. */
@@ -75,11 +75,6 @@ interface RowState {
   col_hlc: Record<string, string>;
 }
 
-/**
- * `x`'s row versions, looked up by key through the primary key index: a lateral subquery the planner cannot flatten
- * (OFFSET 0). As a join, with no statistics, it hash-joins a scan of the whole `row_version` table per batch.
- */
-const VERSION_BY_KEY = `CROSS JOIN LATERAL (SELECT * FROM _sync.row_version v WHERE v.table_id = x.table_id AND v.pk = x.pk OFFSET 0) v`;
 
 const keyOf = (tableId: number, pk: RowImage) => `${tableId}:${JSON.stringify(pk)}`;
 const isConstraint = (e: DbError) => (e.code ?? '').startsWith('23');
@@ -136,8 +131,9 @@ export async function pushBatch(tx: Queryable, ctx: PushContext, batchNo: number
     (rounds[d] ??= []).push(op);
   }
   const stage = await nestedWritesPossible(tx);
+  const hubColumns = await columnsAtHub(tx, [...new Set(fresh.map((o) => o.tableId))]);
   for (const round of rounds) {
-    await pushRound(tx, ctx, tableById, round, results, events, stage);
+    await pushRound(tx, ctx, tableById, round, results, events, stage, hubColumns);
   }
   return { results: ops.map((o) => results.get(o.opId)!), alreadyApplied: known.size, events };
 }
@@ -150,7 +146,14 @@ async function pushRound(
   results: Map<string, OpResult>,
   events: UnnumberedEvent[],
   stage: boolean,
+  hubColumns: Map<number, Set<string>>,
 ): Promise<void> {
+  // an op whose row has columns the hub table lacks (or lacks columns it has) cannot be written without losing data
+  const misfits = new Map<number, string>();
+  ops.forEach((op, i) => {
+    const why = misfit(op, tableById.get(op.tableId)!, hubColumns.get(op.tableId), ctx.replica);
+    if (why) misfits.set(i, why);
+  });
   const staged = ops.map((o, i) => ({ table_id: o.tableId, pk: o.pk, op_id: o.opId, hlc: o.hlc, ord: i }));
   // when a write can cause others (a cascade, a user trigger), the hub triggers record every write and learn
   // from `_sync.staged` which op made it; otherwise the engine's writes record their own versions (hubWrite.ts)
@@ -169,7 +172,7 @@ async function pushRound(
     [JSON.stringify(staged)],
   );
   const stateOf = new Map(state.rows.map((r) => [r.ord, r]));
-  const types = ops.map((o, i) => classify(o, stateOf.get(i), ctx.replica));
+  const types = ops.map((o, i) => (misfits.has(i) ? undefined : classify(o, stateOf.get(i), ctx.replica)));
   const claimOf = await claimsFor(ctx, ops.filter((_, i) => types[i]));
 
   // hub rows of the conflicting ops (for the conflict log and the row-level strategies)
@@ -215,6 +218,7 @@ async function pushRound(
   const writes: OpWrite[] = [];
   ops.forEach((op, i) => {
     const d = decisions.get(i);
+    if (misfits.has(i)) return;
     const w = { i, tableId: op.tableId, pk: op.pk, opId: op.opId, hlc: op.hlc };
     if (!d) writes.push({ ...w, action: op.kind === 'delete' ? 'delete' : 'upsert', row: op.after });
     else if (d.decision.action !== 'none') writes.push({ ...w, action: d.decision.action, row: d.decision.row });
@@ -260,7 +264,12 @@ async function pushRound(
     let error: string | null = null;
     let code: string | null = null;
     let retries = op.retries;
-    if (err) {
+    const misfitWhy = misfits.get(i);
+    if (misfitWhy) {
+      s = 'rejected';
+      error = misfitWhy;
+      code = '42703'; // undefined_column
+    } else if (err) {
       error = err.message;
       code = err.code ?? null;
       if (isConstraint(err)) s = 'rejected';
@@ -379,79 +388,3 @@ async function claimsFor(ctx: PushContext, ops: readonly PushOp[]): Promise<(op:
   const fetched = missing.length && ctx.claims ? await ctx.claims(missing) : new Map<string, number>();
   return (op) => op.claim ?? fetched.get(op.opId) ?? op.baseVersion + 1;
 }
-
-/**
- * True when a write to a tracked hub table can cause other writes (a cascading foreign key, a user trigger).
- * Their hub triggers fire with the statement's own (same transition tables, same trigger depth: PostgreSQL
- * queues a cascade's triggers with the outer statement's), so only the triggers can tell the rows apart.
- */
-async function nestedWritesPossible(tx: Queryable): Promise<boolean> {
-  const r = await tx.query<{ nested: boolean }>(
-    `SELECT EXISTS (
-       SELECT 1 FROM _sync.tables s
-       JOIN pg_namespace n ON n.nspname = s.schema_name
-       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.table_name
-       JOIN pg_trigger g ON g.tgrelid = c.oid
-       JOIN pg_proc p ON p.oid = g.tgfoid
-       WHERE g.tgname::text NOT LIKE '\\_sync\\_%'
-         AND p.proname::text NOT IN ('RI_FKey_check_ins', 'RI_FKey_check_upd', 'RI_FKey_noaction_del',
-                                     'RI_FKey_noaction_upd', 'RI_FKey_restrict_del', 'RI_FKey_restrict_upd')
-     ) AS nested`,
-  );
-  return r.rows[0]?.nested === true;
-}
-
-async function fetchRows(
-  tx: Queryable,
-  tableById: Map<number, TableEntry>,
-  keys: readonly { i: number; tableId: number; pk: RowImage }[],
-): Promise<Map<number, RowImage>> {
-  const out = new Map<number, RowImage>();
-  for (const t of tableById.values()) {
-    const ks = keys.filter((k) => k.tableId === t.id);
-    if (!ks.length) continue;
-    const r = await tx.query<{ i: number; row: RowImage }>(fetchRowsSql(t), [JSON.stringify(ks.map((k) => ({ i: k.i, pk: k.pk })))]);
-    for (const x of r.rows) out.set(x.i, x.row);
-  }
-  return out;
-}
-
-/** Appends, for one replica only, the hub's current state of rows whose op did not change the hub. */
-export async function refreshRows(
-  tx: Queryable,
-  ctx: { readonly replica: string },
-  tableById: Map<number, TableEntry>,
-  keys: readonly { i: number; tableId: number; pk: RowImage }[],
-): Promise<void> {
-  if (!keys.length) return;
-  const rows = await fetchRows(tx, tableById, keys);
-  const payload = keys.map((k) => ({ i: k.i, table_id: k.tableId, pk: k.pk, row: rows.get(k.i) ?? null }));
-  await tx.query(
-    `INSERT INTO _sync.changes (table_id, pk, kind, row, version, hlc, origin, target)
-     SELECT x.table_id, x.pk, CASE WHEN nullif(x.row, 'null') IS NULL THEN 'delete' ELSE 'update' END, nullif(x.row, 'null'),
-       coalesce(v.version, 0), coalesce(v.hlc, _sync.hlc_text(0, 0, 'hub')), coalesce(v.origin, 'hub'), $2
-     FROM jsonb_to_recordset($1::jsonb) x(i int, table_id int, pk jsonb, row jsonb)
-     ${VERSION_BY_KEY.replace('CROSS JOIN LATERAL', 'LEFT JOIN LATERAL')} ON true
-     ORDER BY x.i`,
-    [JSON.stringify(payload), ctx.replica],
-  );
-}
-
-/** Calls a custom strategy function; its errors propagate (the caller rejects the op). */
-async function callCustom(tx: Queryable, fn: { schema: string; name: string }, f: ConflictFacts): Promise<RowImage | null> {
-  const sp = 'sync_custom';
-  await tx.query(`SAVEPOINT ${sp}`);
-  try {
-    const r = await tx.query<{ r: RowImage | null }>(`SELECT ${qualified(fn)}($1::jsonb, $2::jsonb, $3::jsonb, $4::text) AS r`, [
-      nullableJson(f.base), nullableJson(f.hub), nullableJson(f.incoming), f.type,
-    ]);
-    await tx.query(`RELEASE SAVEPOINT ${sp}`);
-    const v = r.rows[0]?.r ?? null;
-    return v && typeof v === 'object' ? v : null;
-  } catch (e) {
-    await tx.query(`ROLLBACK TO SAVEPOINT ${sp}`);
-    throw e;
-  }
-}
-
-const nullableJson = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));

@@ -200,6 +200,31 @@ CREATE OR REPLACE FUNCTION ${fnName(t, 'hub', 'del')}() RETURNS trigger ${FN_OPT
 END $sync_fn$;`;
 }
 
+/**
+ * Tracked tables whose columns DDL changed (a column added or dropped), with their new column lists. Their
+ * primary keys stay as registered (rows are known by them).
+ */
+export function alteredTables(tracked: readonly TableEntry[], catalog: readonly CatalogTable[]): TableEntry[] {
+  const out: TableEntry[] = [];
+  for (const t of tracked) {
+    const c = catalog.find((x) => x.schema === t.schema && x.name === t.name);
+    if (c && c.columns.join('\u0000') !== t.columns.join('\u0000')) out.push({ ...t, columns: c.columns });
+  }
+  return out;
+}
+
+export async function updateRegisteredColumns(q: Queryable, t: TableEntry): Promise<void> {
+  await q.query('UPDATE _sync.tables SET columns = $2::text[] WHERE id = $1', [t.id, t.columns]);
+}
+
+/** Drops a replica table's capture triggers and functions (to install them again for a new column list). */
+export function dropReplicaCaptureSql(t: TableEntry): string {
+  const tbl = qualified(t);
+  return (['insert', 'update', 'delete'] as const)
+    .map((e) => `DROP TRIGGER IF EXISTS ${quoteIdent(`_sync_cap_${e}`)} ON ${tbl}; DROP FUNCTION IF EXISTS ${fnName(t, 'cap', e.slice(0, 3))}();`)
+    .join('\n');
+}
+
 /** Registers tables in `_sync.tables` (ids as given). */
 export async function registerTables(q: Queryable, tables: readonly TableEntry[]): Promise<void> {
   await q.query(

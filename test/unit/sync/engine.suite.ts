@@ -104,6 +104,31 @@ export function defineEngineSuite(label: string, openHub?: () => Promise<SqlPort
       assert.deepEqual(await rows(w.b, q), expected);
     });
 
+    it('a column added by Apply Schema syncs; a column only one side has rejects the op, naming it, and loses nothing', async () => {
+      const { pg } = await playground(w, TODO, { seed: TODO_SEED });
+      await pg.applySchema('ALTER TABLE todo ADD COLUMN due date');
+      await pg.replica('A').exec(`UPDATE todo SET due = '2026-12-01'`);
+      await pg.syncToEnd('A');
+      await pg.syncToEnd('B');
+      assert.deepEqual(await rows(w.b, 'SELECT due::text AS due FROM todo'), [{ due: '2026-12-01' }]);
+      // a schema change made on replica A alone (not through the playground)
+      await w.a.exec('ALTER TABLE todo ADD COLUMN secret text');
+      await pg.replica('A').exec(`UPDATE todo SET secret = 's', qty = 9 WHERE id = 1`);
+      await pg.replica('A').exec(`INSERT INTO todo (id, title, qty) VALUES (2, 'bread', 1)`);
+      await pg.syncToEnd('A');
+      const ops = await pg.replica('A').ops();
+      const refused = ops.find((o) => o.kind === 'update' && o.status === 'rejected');
+      assert.ok(refused, `no rejected update in ${JSON.stringify(ops.map((o) => [o.kind, o.status]))}`);
+      assert.match(refused.error ?? '', /Column "secret" of table todo exists on replica A but not at the hub/);
+      assert.equal(ops.filter((o) => o.status === 'rejected').length, 2, 'the insert carries the extra column too');
+      assert.deepEqual(await rows(w.hub, 'SELECT id, qty FROM todo ORDER BY id'), [{ id: 1, qty: 1 }], 'the hub keeps its rows');
+      await w.a.exec('ALTER TABLE todo DROP COLUMN secret');
+      await pg.replica('A').exec(`UPDATE todo SET qty = 9 WHERE id = 1`);
+      await pg.syncToEnd('A');
+      assert.deepEqual(await rows(w.hub, 'SELECT id, qty FROM todo ORDER BY id'), [{ id: 1, qty: 9 }]);
+      assert.deepEqual(await rows(w.a, 'SELECT id, qty FROM todo ORDER BY id'), [{ id: 1, qty: 9 }], 'A follows the hub');
+    });
+
     it('custom strategy: the hub function decides; NULL rejects the op', async () => {
       const { pg, clock } = await playground(w, TODO, { seed: TODO_SEED });
       await pg.hubExec(`CREATE FUNCTION public.sum_qty(base jsonb, hub jsonb, incoming jsonb, t text) RETURNS jsonb
