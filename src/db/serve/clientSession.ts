@@ -35,6 +35,7 @@ import { StatementNames } from './statementNames';
 import { sessionEffects, sessionWideCommand } from '../../core/serve/sessionStatements';
 import type { DatabaseChange } from '../../core/serve/serveModel';
 import { ClientTurns } from './clientTurn';
+import { InternalQueryError } from './internalQuery';
 import { commandComplete } from './extendedProtocol';
 
 /** What a session needs from its server. */
@@ -248,8 +249,9 @@ export class ClientSession {
     try {
       await turns.enter(exec);
     } catch (e) {
+      if (!InternalQueryError.is(e)) throw e;
       // as PostgreSQL refuses a startup packet with a bad setting: the connection ends with the reason
-      this.#fatal('22023', `invalid setting for this connection: ${e instanceof Error ? e.message : String(e)}`);
+      this.#fatal(e.code ?? '22023', `invalid setting for this connection: ${e.message}`);
       return undefined;
     }
     await this.#serve(exec, turns);
@@ -320,7 +322,7 @@ export class ClientSession {
 
   /** Runs one round trip of the client's, with the session looked after around it. */
   async #run(exec: ProtocolExec, turns: ClientTurns, batch: readonly FrontendMessage[], drop: readonly string[] = [], tag?: string): Promise<void> {
-    if (!this.#midBatch) await turns.before(exec, batch, this.#status);
+    await turns.before(exec, batch, this.#status, this.#midBatch);
     const out = await exec(Buffer.concat(batch.map((m) => m.frame)));
     this.#answer(out, drop, await turns.after(exec, batch, out), tag);
   }

@@ -6,7 +6,7 @@
 import { isWriteTag } from '../../core/serve/sessionStatements';
 import { ServedWriteRecorder } from '../../core/serve/servedWrites';
 import type { DatabaseChange } from '../../core/serve/serveModel';
-import { BatchStatements, withTextParams } from './batchStatements';
+import { BatchStatements, withTextParams, type CompletedStatement } from './batchStatements';
 import type { ProtocolExec } from './protocolTarget';
 import { SessionIsolation } from './sessionIsolation';
 import { statementText, type FrontendMessage, type TxStatus } from './wireMessages';
@@ -19,6 +19,9 @@ export class ClientTurns {
   readonly #typeNames = new Map<number, string>();
   /** Command tags of the transaction in progress, and of the write transactions committed this turn. */
   #txTags: { tag: string; sql: string }[] = [];
+  /** Statements of an extended batch not synced yet, and whether one of its messages failed. */
+  readonly #pending: CompletedStatement[] = [];
+  #failed = false;
   #turnTags: string[] = [];
 
   constructor(startup: ReadonlyMap<string, string>) {
@@ -32,10 +35,13 @@ export class ClientTurns {
     this.#recorder.knowPrepared(this.isolation.prepared);
   }
 
-  /** Before a round trip of `batch` (the client's messages, its names already made unique). */
-  before(exec: ProtocolExec, batch: readonly FrontendMessage[], status: TxStatus): Promise<void> {
+  /**
+   * Before a round trip of `batch` (the client's messages, its names already made unique). `midBatch`: the client
+   * flushed part of an extended batch without its Sync, so the server must not run anything of its own now.
+   */
+  before(exec: ProtocolExec, batch: readonly FrontendMessage[], status: TxStatus, midBatch: boolean): Promise<void> {
     const texts = batch.flatMap((m) => (m.type === 'Q' || m.type === 'P' ? [statementText(m) ?? ''] : []));
-    return texts.length ? this.isolation.beforeBatch(exec, texts, status) : Promise.resolve();
+    return texts.length ? this.isolation.beforeBatch(exec, texts, midBatch ? 'E' : status) : Promise.resolve();
   }
 
   /**
@@ -43,11 +49,18 @@ export class ClientTurns {
    * client (see SessionIsolation.transactionEnded). Returns warnings to send the client before its ReadyForQuery.
    */
   async after(exec: ProtocolExec, batch: readonly FrontendMessage[], out: Uint8Array): Promise<string[]> {
-    const { ran, failed, status } = this.#statements.walk(batch, out);
+    const walked = this.#statements.walk(batch, out);
+    this.#txTags.push(...walked.ran.filter((s) => s.tag).map((s) => ({ tag: s.tag, sql: s.sql })));
+    // a batch flushed without its Sync goes on in the next round trip: nothing of the server's may run in between
+    this.#pending.push(...walked.ran);
+    this.#failed ||= walked.failed;
+    const status = walked.status;
+    if (!status) return [];
+    const ran = this.#pending.splice(0);
+    const failed = this.#failed;
+    this.#failed = false;
     const keep = status !== 'I' || ran.some((s) => isWriteTag(s.tag, s.sql));
     const statements = await withTextParams(exec, ran, status === 'T', keep, this.#typeNames);
-    this.#txTags.push(...ran.filter((s) => s.tag).map((s) => ({ tag: s.tag, sql: s.sql })));
-    if (!status) return [];
     this.#recorder.ran(statements, { failed, status });
     if (status !== 'I') return [];
     const tx = this.#txTags;

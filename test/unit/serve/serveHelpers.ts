@@ -1,5 +1,7 @@
 /** Real clients for the localhost server tests: node-postgres and the machine's psql, every wait bounded. */
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
+import { md5Response } from '../../../src/db/serve/passwordAuth';
 import pg from 'pg';
 
 /** A connected node-postgres client whose connect and queries give up instead of hanging. */
@@ -54,4 +56,50 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A client speaking the protocol by hand (after startup and MD5 authentication), for message orders libraries do not send. */
+export async function rawClient(port: number, password: string): Promise<{ send(b: Buffer): void; until(type: string): Promise<string[]>; end(): void }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let inbox = Buffer.alloc(0);
+  const waiters: (() => void)[] = [];
+  socket.on('data', (d: Buffer) => {
+    inbox = Buffer.concat([inbox, d]);
+    waiters.splice(0).forEach((w) => w());
+  });
+  /** Reads whole messages up to (and with) the first of `type`; returns their types. */
+  const until = (type: string) =>
+    within(
+      new Promise<string[]>((resolve) => {
+        const types: string[] = [];
+        const look = () => {
+          while (inbox.length >= 5 && inbox.length >= 1 + inbox.readInt32BE(1)) {
+            const t = String.fromCharCode(inbox[0]!);
+            const body = inbox.subarray(5, 1 + inbox.readInt32BE(1));
+            inbox = inbox.subarray(1 + inbox.readInt32BE(1));
+            types.push(t);
+            if (t === 'R' && body.readInt32BE(0) === 5) {
+              const answer = Buffer.from(`${md5Response(password, 'postgres', body.subarray(4, 8))}\0`);
+              socket.write(Buffer.concat([Buffer.from('p'), int32(answer.length + 4), answer]));
+            }
+            if (t === type) return resolve(types);
+          }
+          waiters.push(look);
+        };
+        look();
+      }),
+      10_000,
+      `message ${type}`,
+    );
+  const params = Buffer.from('user\0postgres\0database\0postgres\0\0');
+  socket.write(Buffer.concat([int32(params.length + 8), int32(196608), params]));
+  await until('Z');
+  return { send: (b) => socket.write(b), until, end: () => socket.destroy() };
+}
+
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
 }

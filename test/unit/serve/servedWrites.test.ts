@@ -10,7 +10,9 @@ import type { SqlPort } from '../../../src/core/sql';
 import { protocolTargetFor } from '../../../src/db/serve/protocolTarget';
 import { WireServer } from '../../../src/db/serve/wireServer';
 import { openPgliteFromTemplate } from '../../../src/db/template';
-import { connectPg, psql } from './serveHelpers';
+import { bindMessage, executeMessage, parseMessage } from '../../../src/db/serve/extendedProtocol';
+import { syncMessage } from '../../../src/db/serve/wireMessages';
+import { connectPg, psql, rawClient, within } from './serveHelpers';
 
 const databases = (): PlaygroundDatabases => ({ open: () => openPgliteFromTemplate() });
 
@@ -124,6 +126,33 @@ describe('Writes over the localhost server are steps of the playground', functio
     const hub = async (p: PlaygroundSession) => (await p.database('hub').query('SELECT id, price::text FROM item ORDER BY id')).rows;
     assert.deepEqual(await hub(replayed), await hub(session));
     assert.deepEqual(await hub(session), [{ id: 100, price: '9.99' }]);
+  });
+
+  it('an extended batch flushed before its Sync (Flush, as JDBC and pgx pipeline) is recorded once it is synced', async () => {
+    session = await PlaygroundSession.create(SETUP, databases());
+    server = await serveReplica(session, 'A');
+    const wire = await rawClient(server.port, server.password);
+    try {
+      wire.send(Buffer.concat([parseMessage('', 'INSERT INTO item (name) VALUES ($1)'), bindMessage('', '', ['flushed']), executeMessage(''), Buffer.from([0x48, 0, 0, 0, 4])]));
+      assert.ok((await wire.until('C')).includes('C'), 'the INSERT completes before any Sync');
+      wire.send(syncMessage());
+      assert.equal((await wire.until('Z')).at(-1), 'Z');
+    } finally {
+      wire.end();
+    }
+    const step = await within(
+      new Promise<string>((resolve) => {
+        const look = () => {
+          const last = session!.recording().steps.at(-1);
+          if (last?.kind === 'sql') resolve(last.sql);
+          else setTimeout(look, 20);
+        };
+        look();
+      }),
+      10_000,
+      'the recorded step',
+    );
+    assert.match(step, /EXECUTE _served_1\('flushed'\)/);
   });
 
   it('binary parameters of any type are recorded by their text (the database converts them)', async () => {
