@@ -5,13 +5,20 @@
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { HUB, PlaygroundSession } from '../src/core/playground/playgroundSession';
+import { PLAYGROUND_SAMPLES } from '../src/core/playground/samples';
 import { copyTemplateInto } from '../src/db/dataDirTemplate';
+import { PlaygroundDatabaseFolders } from '../src/db/playgroundDatabases';
 import { PLAYGROUND_SETTINGS } from '../src/db/databaseManager';
 import { openPglite } from '../src/db/pglitePort';
 import { openPgliteWorker } from '../src/db/worker/openPgliteWorker';
 import type { SqlPort } from '../src/core/sql';
 
-export type RssKind = 'workers' | 'workers-default-buffers' | 'in-thread';
+/**
+ * `store` is the Create Playground path (PlaygroundSession.create on PlaygroundDatabaseFolders, from warm spares);
+ * `store-with-spares` is the same once the pool has refilled beside the playground (as it does after a claim).
+ */
+export type RssKind = 'workers' | 'workers-default-buffers' | 'in-thread' | 'store' | 'store-with-spares';
 
 /** A small workload, so the figure is for databases that have done something, not just started. */
 const WORKLOAD =
@@ -37,6 +44,7 @@ export function measureRssInChild(kind: RssKind, dir: string): Promise<number> {
 
 /** The child's side: opens three databases of `kind` under `dir`, runs the workload, prints its RSS. */
 export async function rssChildMain(kind: RssKind, dir: string): Promise<void> {
+  if (kind === 'store' || kind === 'store-with-spares') return storeRss(kind, dir);
   const dirs = ['hub', 'replica-a', 'replica-b'].map((n) => path.join(dir, n));
   let dbs: SqlPort[];
   if (kind === 'in-thread') {
@@ -52,5 +60,18 @@ export async function rssChildMain(kind: RssKind, dir: string): Promise<void> {
   await Promise.all(dbs.map((db) => db.exec(WORKLOAD)));
   const rssMb = process.memoryUsage().rss / 2 ** 20;
   await Promise.all(dbs.map((db) => db.close()));
+  process.stdout.write(`${JSON.stringify({ kind, rssMb })}\n`);
+}
+
+async function storeRss(kind: RssKind, dir: string): Promise<void> {
+  const setup = PLAYGROUND_SAMPLES.find((s) => s.id === 'todo')!.setup;
+  const folders = new PlaygroundDatabaseFolders({ root: dir });
+  await folders.prewarm();
+  const session = await PlaygroundSession.create(setup, folders);
+  await Promise.all([HUB, ...setup.replicas.map((r) => r.name)].map((n) => session.database(n).exec(WORKLOAD)));
+  if (kind === 'store-with-spares') await folders.prewarm();
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  await session.close();
+  await folders.closeAll();
   process.stdout.write(`${JSON.stringify({ kind, rssMb })}\n`);
 }
