@@ -242,6 +242,13 @@ export class ServeFeature extends Disposable implements vscode.Disposable {
       this.#waiting.delete(key);
       const db = await source.open();
       if (db === this.#databases.get(key)) continue;
+      const { protocolTargetFor } = await import('../../db/serve/protocolTarget.js');
+      if (!protocolTargetFor(db)) {
+        // the hub moved onto a PostgreSQL server: the app connects to that server itself
+        await this.#stop(key);
+        void vscode.window.showInformationMessage(`Stopped serving ${s.candidate.label} on 127.0.0.1:${s.server.port}: it is on a PostgreSQL server now; connect your app to that server.`);
+        continue;
+      }
       this.#databases.set(key, db);
       await s.server.disconnectClients('terminating connection: the playground re-created this database; connect again');
       this.log.info(`${s.candidate.label} was re-created; still served on 127.0.0.1:${s.server.port}`);
