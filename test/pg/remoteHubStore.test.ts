@@ -56,7 +56,7 @@ describe('playground store with its hub on a PostgreSQL server', function () {
     server = PgSqlPort.fromConfig(pg().poolConfig());
   });
   after(async () => {
-    for (const s of stores) await s.close().catch(() => undefined);
+    for (const s of stores) await s.shutdown().catch(() => undefined); // spares included: no worker outlives the suite
     deps?.manager.dispose();
     await server?.close();
     rmSync(folder, { recursive: true, force: true });

@@ -140,8 +140,13 @@ export class PlaygroundStore extends Disposable {
     }
   }
 
+  /** Closes the playground and stops every database worker, spares included (nothing of the store keeps running). */
+  async shutdown(): Promise<void> {
+    await this.close().finally(() => this.#folders.closeAll());
+  }
+
   override dispose(): void {
-    void this.close().finally(() => this.#folders.closeAll());
+    void this.shutdown();
     super.dispose();
   }
 }
