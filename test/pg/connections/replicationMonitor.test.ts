@@ -52,7 +52,13 @@ describe('connections: native replication monitor with two real clusters', funct
   });
 
   it('the publisher shows its publication, the subscription slot and the WAL sender', async () => {
-    const s = await until(readPub, (x) => items(x.walSenders).some((w) => w.applicationName === 'sub_items' && w.state === 'streaming'));
+    // settled: the apply worker's WAL sender streams and holds the slot (the initial table copy uses slots of its own)
+    const s = await until(
+      readPub,
+      (x) =>
+        items(x.walSenders).some((w) => w.applicationName === 'sub_items' && w.state === 'streaming') &&
+        items(x.slots).some((sl) => sl.name === 'sub_items' && sl.active),
+    );
     assert.equal(s.walLevel, 'logical');
     assert.deepEqual(items(s.publications), [
       { name: 'pub_items', allTables: false, actions: { insert: true, update: true, delete: false, truncate: false }, tables: ['public.items'] },
