@@ -2,12 +2,12 @@ import { Disposable } from '../dispose';
 import { Emitter } from '../emitter';
 import { InvalidInputError } from '../errors';
 import type { PlaygroundRecording } from '../scenario/exportScenario';
-import { REPLICA_NAME, REPLICA_NAME_RULE, replicasAfter, type ResolveTake, type ScenarioRule, type ScenarioStep } from '../scenario/scenarioModel';
+import { replicasAfter, resolveTakeOf, type ScenarioRule, type ScenarioStep } from '../scenario/scenarioModel';
 import type { QueryResult, SqlPort } from '../sql';
 import { SIMULATION_START_MS, SimulatedClock } from '../sync/clock';
 import type { SyncEvent, SyncSummary, TimelineEvent } from '../sync/events';
 import { Playground, type TimelineQuery } from '../sync/playground';
-import type { ConflictRecord, ManualChoice, Op, ResolutionPreview, Strategy } from '../sync/types';
+import { choiceFromPreview, type ConflictRecord, type ManualChoice, type Op, type ResolutionPreview, type Strategy } from '../sync/types';
 import type { DiscardOutcome } from '../sync/discard';
 import { displayName } from '../sync/ident';
 import { stepRules } from '../scenario/scenarioRules';
@@ -18,23 +18,13 @@ import type { SyncRetryEvent } from '../sync/retrySync';
 import { buildSnapshot, type PlaygroundSnapshot } from './playgroundSnapshot';
 import type { PlaygroundSetup } from './playgroundSetup';
 import { SyncStepper, type StepState } from './syncStepper';
+import { replicaNameProblem } from './replicaNames';
+import { HUB, withDatabases, type PlaygroundDatabases } from './sessionDatabases';
 
-/** Where a playground's databases come from. The vscode layer composes it from src/db (the core imports no driver). */
-export interface PlaygroundDatabases {
-  /**
-   * The database called `name` (`hub` or a replica's name). `fresh`: an empty database, replacing whatever was
-   * stored under that name; otherwise the stored one. The session closes what it opened.
-   */
-  open(name: string, fresh: boolean): Promise<SqlPort>;
-}
-
-/** The name the hub's database goes by, next to the replicas'. */
-export const HUB = 'hub';
+export { HUB, type PlaygroundDatabases } from './sessionDatabases';
 
 /** Statements that only read: run on the hub as they are, so their rows come back. */
 const READ_ONLY = /^\s*(select|table|show|explain|values)\b/i;
-
-const asTake = (c: ManualChoice): ResolveTake => (typeof c === 'string' ? c : { row: c.row });
 
 /**
  * The playground a person works in: one engine Playground on persisted databases, plus everything the UI needs
@@ -79,12 +69,8 @@ export class PlaygroundSession extends Disposable {
   static async create(setup: PlaygroundSetup, dbs: PlaygroundDatabases): Promise<PlaygroundSession> {
     if (setup.replicas.length === 0) throw new InvalidInputError('A playground needs at least one replica.');
     const names = [HUB, ...setup.replicas.map((r) => r.name)];
-    const opened = await Promise.allSettled(names.map((n) => dbs.open(n, true)));
-    const ports = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    try {
-      const failed = opened.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      const [hub, ...replicaDbs] = ports as [SqlPort, ...SqlPort[]];
+    return withDatabases(dbs, names, true, async (ports) => {
+      const [hub, ...replicaDbs] = ports;
       const playground = await Playground.create({
         hub,
         replicas: setup.replicas.map((r, i) => ({ name: r.name, db: replicaDbs[i]!, clockSkewMs: r.clockSkewMs })),
@@ -94,22 +80,15 @@ export class PlaygroundSession extends Disposable {
       await playground.setRules(await stepRules(setup.rules, hub, new Set(), new Set(playground.tables().map((t) => displayName(t)))));
       if (setup.seed.trim()) await playground.seed(setup.seed);
       return new PlaygroundSession(playground, setup, [], ports, dbs);
-    } catch (e) {
-      await Promise.allSettled(ports.map((p) => p.close()));
-      throw e;
-    }
+    });
   }
 
   /** Re-opens a stored playground; `recording` is what `recording()` returned when it was last saved. */
   static async open(recording: PlaygroundRecording, dbs: PlaygroundDatabases): Promise<PlaygroundSession> {
     const current = replicasAfter(recording.replicas, recording.steps);
     const names = [HUB, ...current.map((r) => r.name)];
-    const opened = await Promise.allSettled(names.map((n) => dbs.open(n, false)));
-    const ports = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    try {
-      const failed = opened.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      const [hub, ...replicaDbs] = ports as [SqlPort, ...SqlPort[]];
+    return withDatabases(dbs, names, false, async (ports) => {
+      const [hub, ...replicaDbs] = ports;
       const replicas = Object.fromEntries(current.map((r, i) => [r.name, replicaDbs[i]!]));
       const playground = await Playground.open({ hub, replicas });
       const { steps, ...setup } = recording;
@@ -120,10 +99,7 @@ export class PlaygroundSession extends Disposable {
         if (last?.kind === 'link') await playground.setLink(r.name, last.link, { wait: session.#linkWait(true), record: false });
       }
       return session;
-    } catch (e) {
-      await Promise.allSettled(ports.map((p) => p.close()));
-      throw e;
-    }
+    });
   }
 
   /**
@@ -295,15 +271,14 @@ export class PlaygroundSession extends Disposable {
     const open = await this.playground.conflicts({ open: true });
     const index = open.findIndex((c) => c.id === conflictId);
     if (index < 0) throw new InvalidInputError(`Conflict ${conflictId} is not waiting for a decision (it was resolved already).`);
-    await this.#record({ kind: 'resolve', conflict: index, take: asTake(choice) }, () => this.playground.resolve(conflictId, choice));
+    await this.#record({ kind: 'resolve', conflict: index, take: resolveTakeOf(choice) }, () => this.playground.resolve(conflictId, choice));
   }
 
   /** Resolves a parked conflict the way a strategy would: the preview's row is what gets applied. */
   async resolveWithStrategy(conflictId: number, strategy: Strategy): Promise<void> {
     const p = await this.playground.preview(conflictId, { strategy });
     if (p.outcome === 'rejected') throw new InvalidInputError(`${strategy} would reject this operation: ${p.reason}`);
-    const choice: ManualChoice = p.outcome === 'kept_hub' ? 'hub' : p.outcome === 'applied_incoming' ? 'incoming' : { row: p.row ?? {} };
-    await this.resolve(conflictId, choice);
+    await this.resolve(conflictId, choiceFromPreview(p));
   }
 
   /** Replaces the conflict rules, recorded as a `rules` step (an exported scenario changes them at that point). */
@@ -316,18 +291,13 @@ export class PlaygroundSession extends Disposable {
    * during a step-mode sync of that replica. Recorded as a `discard` step.
    */
   async discard(replica: string, opId: string): Promise<DiscardOutcome> {
-    if (this.stepper?.replica === replica) throw new InvalidInputError(`A step-mode sync of ${replica} is paused. Continue or stop it first.`);
+    this.#refuseWhileStepping(replica);
     return this.#record({ kind: 'discard', replica, opId }, () => this.playground.discard(replica, opId));
   }
 
   /** Why `name` cannot be a new replica's name (so the UI can say it as the person types), or undefined. */
   replicaNameProblem(name: string): string | undefined {
-    if (name === HUB) return '"hub" is the hub\'s name: choose another.';
-    if (!REPLICA_NAME.test(name)) return `A replica name ${REPLICA_NAME_RULE}.`;
-    if (this.playground.replicas.some((r) => r.name === name)) return `The playground has a replica named "${name}" already.`;
-    // op ids are `name:seq`: the hub would take a new replica's ops for the removed one's
-    if (this.#steps.some((st) => st.kind === 'removeReplica' && st.replica === name)) return `A replica named "${name}" was removed from this playground: choose another name.`;
-    return undefined;
+    return replicaNameProblem(name, this.playground.replicas, this.#steps);
   }
 
   /**
@@ -361,7 +331,7 @@ export class PlaygroundSession extends Disposable {
   }
 
   async #removeReplica(name: string): Promise<void> {
-    if (this.stepper?.replica === name) throw new InvalidInputError(`A step-mode sync of ${name} is paused. Continue or stop it first.`);
+    this.#refuseWhileStepping(name);
     if (this.playground.replicas.length === 1) throw new InvalidInputError('A playground needs at least one replica.');
     const db = this.playground.replica(name).db;
     await this.playground.removeReplica(name);
@@ -471,9 +441,10 @@ export class PlaygroundSession extends Disposable {
     if (clock instanceof SimulatedClock) clock.advance(1);
   }
 
-  #refuseWhileStepping(): void {
+  /** Refuses while a step-mode sync is paused (of `replica`, when given). */
+  #refuseWhileStepping(replica?: string): void {
     const s = this.stepper;
-    if (s) throw new InvalidInputError(`A step-mode sync of ${s.replica} is paused. Continue or stop it first.`);
+    if (s && (replica === undefined || s.replica === replica)) throw new InvalidInputError(`A step-mode sync of ${s.replica} is paused. Continue or stop it first.`);
   }
 
   #changed(): void {

@@ -51,6 +51,10 @@ export interface ScenarioExpectation {
 /** How a person resolves a parked (manual) conflict. */
 export type ResolveTake = 'hub' | 'incoming' | { readonly row: Readonly<Record<string, unknown>> };
 
+/** A person's choice for a parked conflict as a scenario's `resolve.take`. */
+export const resolveTakeOf = (c: 'hub' | 'incoming' | { readonly row: Readonly<Record<string, unknown>> }): ResolveTake =>
+  typeof c === 'string' ? c : { row: c.row };
+
 /** One step. `comment` is free text a file may carry to explain the step; it is echoed in reports. */
 export type ScenarioStep =
   | { readonly kind: 'sql'; readonly replica: string; readonly sql: string; readonly comment?: string }

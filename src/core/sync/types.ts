@@ -181,6 +181,10 @@ export interface ResolutionPreview {
   readonly merge?: Readonly<Record<string, 'hub' | 'incoming' | 'both'>>;
 }
 
+/** The person's choice that does what a (not rejecting) preview shows: keep the hub row, take the incoming one, or the row it computed. */
+export const choiceFromPreview = (p: ResolutionPreview): ManualChoice =>
+  p.outcome === 'kept_hub' ? 'hub' : p.outcome === 'applied_incoming' ? 'incoming' : { row: p.row ?? {} };
+
 /** A user table the engine tracks. */
 export interface TrackedTable extends TableRef {
   /** Primary key columns, in key order. */
