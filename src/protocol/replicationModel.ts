@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONFLICT_OUTCOMES, CONFLICT_TYPES, OP_KINDS, OP_STATUSES, STRATEGIES, type OpStatus } from '../core/sync/types';
 import type { WireValue } from './wire';
 
 /*
@@ -13,28 +14,23 @@ export const jsonValueSchema = z.json() as unknown as z.ZodType<WireValue>;
 export const rowSchema = z.record(z.string(), jsonValueSchema);
 export type WireRow = z.output<typeof rowSchema>;
 
-export const opStatusSchema = z.enum(['pending', 'sent', 'applied', 'discarded', 'conflict', 'rejected', 'failed']);
-export const opKindSchema = z.enum(['insert', 'update', 'delete']);
-export const conflictTypeSchema = z.enum([
-  'insert_exists',
-  'update_origin_differs',
-  'update_exists',
-  'update_missing',
-  'update_deleted',
-  'delete_origin_differs',
-  'delete_missing',
-]);
-export const strategySchema = z.enum([
-  'last_writer_wins',
-  'first_writer_wins',
-  'hub_wins',
-  'replica_wins',
-  'higher_version_wins',
-  'field_merge',
-  'manual',
-  'custom',
-]);
-export const outcomeSchema = z.enum(['applied_incoming', 'kept_hub', 'merged', 'custom', 'rejected', 'parked', 'resolved_manually', 'skipped']);
+// the engine's vocabulary, one list each (src/core/sync/types.ts)
+export const opStatusSchema = z.enum(OP_STATUSES);
+export const opKindSchema = z.enum(OP_KINDS);
+export const conflictTypeSchema = z.enum(CONFLICT_TYPES);
+export const strategySchema = z.enum(STRATEGIES);
+export const outcomeSchema = z.enum(CONFLICT_OUTCOMES);
+
+/** The codicon of each op status, the same in the sidebar tree and the queue inspector. */
+export const OP_STATUS_ICONS: Readonly<Record<OpStatus, string>> = {
+  pending: 'clock',
+  sent: 'arrow-up',
+  applied: 'check',
+  discarded: 'discard',
+  conflict: 'git-merge',
+  rejected: 'error',
+  failed: 'warning',
+};
 
 /** A replica or the hub by name, as the UI and op ids spell it. */
 export const replicaNameSchema = z.string().min(1).max(63);

@@ -1,6 +1,8 @@
 import type { OpView, QueueSnapshot } from '../../src/protocol/queueProtocol';
 import { discardOpRequest, retryOpRequest, selectReplicaRequest } from '../../src/protocol/queueProtocol';
 import type { WebviewClient } from '../shared/client';
+import { OP_STATUSES } from '../../src/core/sync/types';
+import { OP_STATUS_ICONS } from '../../src/protocol/replicationModel';
 import { cell, h, icon, same } from '../conflicts/dom';
 
 /** UI choices kept across reloads. */
@@ -11,16 +13,6 @@ export interface QueueUiState {
   selected?: string;
 }
 
-const STATUSES = ['pending', 'sent', 'applied', 'discarded', 'conflict', 'rejected', 'failed'] as const;
-const STATUS_ICONS: Record<string, string> = {
-  pending: 'clock',
-  sent: 'arrow-up',
-  applied: 'check',
-  discarded: 'discard',
-  conflict: 'git-merge',
-  rejected: 'error',
-  failed: 'warning',
-};
 
 /** The queue inspector page: one replica's ops, filterable, with the selected op's before/after diff. */
 export class QueueApp {
@@ -74,7 +66,7 @@ export class QueueApp {
   }
 
   #toolbar(s: QueueSnapshot | undefined): HTMLElement {
-    const counts = Object.fromEntries(STATUSES.map((st) => [st, (s?.ops ?? []).filter((o) => o.status === st).length]));
+    const counts = Object.fromEntries(OP_STATUSES.map((st) => [st, (s?.ops ?? []).filter((o) => o.status === st).length]));
     const tables = [...new Set((s?.ops ?? []).map((o) => o.table))].sort();
     const select = (key: string, label: string, value: string, options: [string, string][], on: (v: string) => void) =>
       h(
@@ -96,11 +88,11 @@ export class QueueApp {
         'span',
         { class: 'chips', role: 'group', 'aria-label': 'Status' },
         h('button', { class: `chip${!this.#ui.status ? ' on' : ''}`, 'data-key': 'status-all', 'aria-pressed': !this.#ui.status ? 'true' : 'false', onclick: () => this.#set({ status: undefined }) }, `All ${s?.ops.length ?? 0}`),
-        ...STATUSES.filter((st) => counts[st]).map((st) =>
+        ...OP_STATUSES.filter((st) => counts[st]).map((st) =>
           h(
             'button',
             { class: `chip status-${st}${this.#ui.status === st ? ' on' : ''}`, 'data-key': `status-${st}`, 'aria-pressed': this.#ui.status === st ? 'true' : 'false', onclick: () => this.#set({ status: this.#ui.status === st ? undefined : st }) },
-            icon(STATUS_ICONS[st]!),
+            icon(OP_STATUS_ICONS[st]),
             ` ${st} ${counts[st]}`,
           ),
         ),
@@ -145,7 +137,7 @@ export class QueueApp {
               h('td', null, o.table),
               h('td', { title: o.key }, o.key),
               h('td', null, o.changed?.join(', ') ?? ''),
-              h('td', { class: 'status' }, icon(STATUS_ICONS[o.status]!), ` ${o.status}`),
+              h('td', { class: 'status' }, icon(OP_STATUS_ICONS[o.status]), ` ${o.status}`),
               h('td', { class: 'num' }, o.retries || ''),
               h('td', { class: 'hlc', title: o.hlc }, o.hlc.replace(/^\d{4}-\d\d-\d\dT/, '')),
             ),
@@ -168,7 +160,7 @@ export class QueueApp {
         'dl',
         { class: 'facts' },
         h('dt', null, 'Status'),
-        h('dd', { class: `status status-${o.status}` }, icon(STATUS_ICONS[o.status]!), ` ${o.status}${o.retries ? ` after ${o.retries} retr${o.retries === 1 ? 'y' : 'ies'}` : ''}`),
+        h('dd', { class: `status status-${o.status}` }, icon(OP_STATUS_ICONS[o.status]), ` ${o.status}${o.retries ? ` after ${o.retries} retr${o.retries === 1 ? 'y' : 'ies'}` : ''}`),
         h('dt', null, 'HLC'),
         h('dd', { class: 'mono' }, o.hlc),
         h('dt', null, 'Base version'),

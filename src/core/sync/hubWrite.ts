@@ -18,6 +18,7 @@ import type { RowImage } from './types';
 import { quoteIdent, quoteLiteral, qualified } from './ident';
 import { rowsByKeySql, upsertSql } from './hubApply';
 import { pkJson, type TableEntry } from './tracking';
+import { ROW_VERSION_BUMP } from './schemaSql';
 
 /** One op's write at the hub. */
 export interface OpWrite {
@@ -42,14 +43,7 @@ const RECORD = `
   rv AS (
     INSERT INTO _sync.row_version AS v (table_id, pk, version, origin, chain_base, hlc, deleted, col_hlc)
     SELECT $3::int, w.pk, 1, $4::text, 0, w.hlc, w.after IS NULL, coalesce(w.col_hlc, '{}') FROM w
-    ON CONFLICT (table_id, pk) DO UPDATE SET
-      version = v.version + 1,
-      chain_base = CASE WHEN v.origin = EXCLUDED.origin THEN v.chain_base ELSE v.version END,
-      origin = EXCLUDED.origin,
-      hlc = EXCLUDED.hlc,
-      col_hlc = CASE WHEN EXCLUDED.deleted THEN v.col_hlc WHEN v.deleted THEN EXCLUDED.col_hlc
-                     ELSE v.col_hlc || EXCLUDED.col_hlc END,
-      deleted = EXCLUDED.deleted
+    ${ROW_VERSION_BUMP}
     RETURNING v.pk, v.version
   ), ch AS (
     INSERT INTO _sync.changes (table_id, pk, kind, row, version, hlc, origin, op_id)

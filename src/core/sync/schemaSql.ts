@@ -10,6 +10,20 @@
 /** Bumped when the layout changes; `open()` refuses other versions. */
 export const SYNC_FORMAT = 1;
 
+/**
+ * How a write moves a hub row's version record (`_sync.row_version AS v`, the new values as EXCLUDED): version + 1,
+ * the chain base when another origin writes, per-column HLCs merged (kept across a delete, reset by a re-insert).
+ * One definition for the push path (hubWrite.ts) and the hub's own writes (_sync.hub_record).
+ */
+export const ROW_VERSION_BUMP = `ON CONFLICT (table_id, pk) DO UPDATE SET
+      version = v.version + 1,
+      chain_base = CASE WHEN v.origin = EXCLUDED.origin THEN v.chain_base ELSE v.version END,
+      origin = EXCLUDED.origin,
+      hlc = EXCLUDED.hlc,
+      col_hlc = CASE WHEN EXCLUDED.deleted THEN v.col_hlc WHEN v.deleted THEN EXCLUDED.col_hlc
+                     ELSE v.col_hlc || EXCLUDED.col_hlc END,
+      deleted = EXCLUDED.deleted`;
+
 const common = `
 CREATE SCHEMA _sync;
 CREATE TABLE _sync.meta (key text PRIMARY KEY, value jsonb NOT NULL);
@@ -193,14 +207,7 @@ BEGIN
   ), rv AS (
     INSERT INTO _sync.row_version AS v (table_id, pk, version, origin, chain_base, hlc, deleted, col_hlc)
     SELECT t, w.pk, 1, w.origin, 0, w.hlc, w.after IS NULL, coalesce(w.col_hlc, '{}') FROM w
-    ON CONFLICT (table_id, pk) DO UPDATE SET
-      version = v.version + 1,
-      chain_base = CASE WHEN v.origin = EXCLUDED.origin THEN v.chain_base ELSE v.version END,
-      origin = EXCLUDED.origin,
-      hlc = EXCLUDED.hlc,
-      col_hlc = CASE WHEN EXCLUDED.deleted THEN v.col_hlc WHEN v.deleted THEN EXCLUDED.col_hlc
-                     ELSE v.col_hlc || EXCLUDED.col_hlc END,
-      deleted = EXCLUDED.deleted
+    ${ROW_VERSION_BUMP}
     RETURNING v.pk, v.version
   )
   INSERT INTO _sync.changes (table_id, pk, kind, row, version, hlc, origin, op_id)

@@ -13,7 +13,8 @@ export interface TableRef {
 export type RowImage = Record<string, unknown>;
 
 /** The kind of a captured write. */
-export type OpKind = 'insert' | 'update' | 'delete';
+export const OP_KINDS = ['insert', 'update', 'delete'] as const;
+export type OpKind = (typeof OP_KINDS)[number];
 
 /**
  * Where an op is in its life.
@@ -25,21 +26,11 @@ export type OpKind = 'insert' | 'update' | 'delete';
  * - `rejected`: the hub refused it (foreign key, check, unique key…); `error` says why
  * - `failed`: pushing it failed `maxRetries` times; `error` keeps the last error
  */
-export type OpStatus = 'pending' | 'sent' | 'applied' | 'discarded' | 'conflict' | 'rejected' | 'failed';
-
-export const OP_STATUSES: readonly OpStatus[] = ['pending', 'sent', 'applied', 'discarded', 'conflict', 'rejected', 'failed'];
+export const OP_STATUSES = ['pending', 'sent', 'applied', 'discarded', 'conflict', 'rejected', 'failed'] as const;
+export type OpStatus = (typeof OP_STATUSES)[number];
 
 /** Conflict types, with PostgreSQL 18's names. */
-export type ConflictType =
-  | 'insert_exists'
-  | 'update_origin_differs'
-  | 'update_exists'
-  | 'update_missing'
-  | 'update_deleted'
-  | 'delete_origin_differs'
-  | 'delete_missing';
-
-export const CONFLICT_TYPES: readonly ConflictType[] = [
+export const CONFLICT_TYPES = [
   'insert_exists',
   'update_origin_differs',
   'update_exists',
@@ -47,20 +38,11 @@ export const CONFLICT_TYPES: readonly ConflictType[] = [
   'update_deleted',
   'delete_origin_differs',
   'delete_missing',
-];
+] as const;
+export type ConflictType = (typeof CONFLICT_TYPES)[number];
 
 /** How a conflict is resolved. */
-export type Strategy =
-  | 'last_writer_wins'
-  | 'first_writer_wins'
-  | 'hub_wins'
-  | 'replica_wins'
-  | 'higher_version_wins'
-  | 'field_merge'
-  | 'manual'
-  | 'custom';
-
-export const STRATEGIES: readonly Strategy[] = [
+export const STRATEGIES = [
   'last_writer_wins',
   'first_writer_wins',
   'hub_wins',
@@ -69,7 +51,8 @@ export const STRATEGIES: readonly Strategy[] = [
   'field_merge',
   'manual',
   'custom',
-];
+] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 /**
  * One conflict rule. The most specific matching rule wins: table+conflict > table > conflict > default.
@@ -126,15 +109,8 @@ export type QueueCounts = Record<OpStatus, number>;
  * - `resolved_manually`: a person chose (see `choice`)
  * - `skipped`: nothing to do (delete of a row that is already gone)
  */
-export type ConflictOutcome =
-  | 'applied_incoming'
-  | 'kept_hub'
-  | 'merged'
-  | 'custom'
-  | 'rejected'
-  | 'parked'
-  | 'resolved_manually'
-  | 'skipped';
+export const CONFLICT_OUTCOMES = ['applied_incoming', 'kept_hub', 'merged', 'custom', 'rejected', 'parked', 'resolved_manually', 'skipped'] as const;
+export type ConflictOutcome = (typeof CONFLICT_OUTCOMES)[number];
 
 /** One row of the hub's conflict log (`_sync.conflicts`). */
 export interface ConflictRecord {

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { PlaygroundSnapshot, ReplicaSnapshot } from '../../core/playground/playgroundSnapshot';
 import { describeLink } from '../../core/sync/replicaLink';
 import { CommandIds } from '../commandIds';
+import type { OpStatus } from '../../core/sync/types';
+import { OP_STATUS_ICONS } from '../../protocol/replicationModel';
 
 /** The nodes of the replication tree. Plain data: the tree is rebuilt from each new snapshot. */
 export type ReplicationNode =
@@ -168,7 +170,7 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
       case 'queueStatus': {
         const item = new vscode.TreeItem(node.status, C.None);
         item.id = `queue:${node.replica}:${node.status}`;
-        item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[node.status] ?? 'circle-outline');
+        item.iconPath = new vscode.ThemeIcon(OP_STATUS_ICONS[node.status as OpStatus] ?? 'circle-outline');
         item.description = String(node.count);
         item.command = { command: CommandIds.openQueue, title: 'Open Queue Inspector', arguments: [node] };
         return item;
@@ -200,12 +202,3 @@ export class ReplicationTree implements vscode.TreeDataProvider<ReplicationNode>
   }
 }
 
-const STATUS_ICONS: Record<string, string> = {
-  pending: 'clock',
-  sent: 'arrow-up',
-  applied: 'check',
-  discarded: 'discard',
-  conflict: 'git-merge',
-  rejected: 'error',
-  failed: 'warning',
-};
