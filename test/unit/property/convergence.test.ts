@@ -127,6 +127,8 @@ describe('property: random scenarios converge and lose or repeat no op', functio
           stats.runs++;
           stats.ops += captured;
           stats.conflicts += (await session.playground.conflicts()).length;
+          // a long run says how far it got, so a run that is stopped still reports its counts
+          if (RUNS > 200 && stats.runs % 500 === 0) console.log(`      ${stats.runs} of ${RUNS} scenarios hold (${stats.ops} ops, ${stats.conflicts} conflicts)`);
         } finally {
           await session.close();
         }

@@ -104,6 +104,7 @@ describe('property: random syncs under random faults converge and lose or repeat
           stats.runs++;
           for (const r of pg.replicas) stats.ops += (await r.ops()).length;
           stats.conflicts += (await pg.conflicts()).length;
+          if (RUNS > 200 && stats.runs % 250 === 0) console.log(`      ${stats.runs} of ${RUNS} playgrounds hold (${stats.faults} faults injected)`);
         } finally {
           await Promise.all(dbs.map((d) => d.close()));
         }
