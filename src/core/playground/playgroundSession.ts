@@ -10,7 +10,7 @@ import { Playground, type TimelineQuery } from '../sync/playground';
 import { choiceFromPreview, type ConflictRecord, type ManualChoice, type Op, type ResolutionPreview, type Strategy } from '../sync/types';
 import type { DiscardOutcome } from '../sync/discard';
 import { displayName } from '../sync/ident';
-import { stepRules } from '../scenario/scenarioRules';
+import { installedFunctions, stepRules } from '../scenario/scenarioRules';
 import { runSyncStep } from '../scenario/syncStep';
 import { SyncGaveUpError, syncAllOverLinks, syncOverLink, type LinkSyncOptions } from '../sync/linkSync';
 import { linkWait, toLinkConditions, type LinkConditions, type LinkWait } from '../sync/replicaLink';
@@ -20,8 +20,7 @@ import type { PlaygroundSetup } from './playgroundSetup';
 import { SyncStepper, type StepState } from './syncStepper';
 import { replicaNameProblem } from './replicaNames';
 import { HUB, withDatabases, type PlaygroundDatabases } from './sessionDatabases';
-
-export { HUB, type PlaygroundDatabases } from './sessionDatabases';
+export { HUB, type PlaygroundDatabases }; // where the other modules import them from
 
 /** Statements that only read: run on the hub as they are, so their rows come back. */
 const READ_ONLY = /^\s*(select|table|show|explain|values)\b/i;
@@ -61,8 +60,7 @@ export class PlaygroundSession extends Disposable {
     this.#setup = setup;
     this.#steps = [...steps];
     this.#databases = [...databases];
-    const fns = [...setup.rules, ...steps.flatMap((st) => (st.kind === 'rules' ? st.rules : []))].flatMap((r) => (r.function !== undefined ? [r.function] : []));
-    this.#installed = new Set(fns);
+    this.#installed = installedFunctions(setup.rules, steps);
   }
 
   /** A new playground on fresh databases (opened in parallel): schema, rules, then seed. */
@@ -437,14 +435,13 @@ export class PlaygroundSession extends Disposable {
   }
 
   #advanceClock(): void {
-    const clock = this.playground.clock;
-    if (clock instanceof SimulatedClock) clock.advance(1);
+    if (this.playground.clock instanceof SimulatedClock) this.playground.clock.advance(1);
   }
 
   /** Refuses while a step-mode sync is paused (of `replica`, when given). */
   #refuseWhileStepping(replica?: string): void {
     const s = this.stepper;
-    if (s && (replica === undefined || s.replica === replica)) throw new InvalidInputError(`A step-mode sync of ${s.replica} is paused. Continue or stop it first.`);
+    if (s && (replica ?? s.replica) === s.replica) throw new InvalidInputError(`A step-mode sync of ${s.replica} is paused. Continue or stop it first.`);
   }
 
   #changed(): void {

@@ -1,6 +1,12 @@
 import type { SqlPort } from '../sql';
 import type { ConflictRule } from '../sync/types';
-import { customFunctionName, type ScenarioRule } from './scenarioModel';
+import { customFunctionName, type ScenarioRule, type ScenarioStep } from './scenarioModel';
+
+/** The custom functions' SQL that the setup's rules and the `rules` steps taken so far installed on the hub. */
+export function installedFunctions(rules: readonly ScenarioRule[], steps: readonly ScenarioStep[] = []): Set<string> {
+  const all = [...rules, ...steps.flatMap((st) => (st.kind === 'rules' ? st.rules : []))];
+  return new Set(all.flatMap((r) => (r.function !== undefined ? [r.function] : [])));
+}
 
 /**
  * A `rules` step's rules as engine rules. A custom rule carries the SQL creating its function: it runs on the hub

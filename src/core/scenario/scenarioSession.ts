@@ -13,7 +13,7 @@ import { ScenarioInvalidError } from './parseScenario';
 import type { ConflictSummary, ScenarioRunResult, TimelineEntry } from './runResult';
 import { customFunctionName, stepToJson, type Scenario, type ScenarioStep } from './scenarioModel';
 import { rowsOf, snapshotTables, type TablesSnapshot } from './snapshot';
-import { stepRules } from './scenarioRules';
+import { installedFunctions, stepRules } from './scenarioRules';
 import { runSyncStep } from './syncStep';
 
 /** How the runner gets databases. The caller composes it from src/db (the core imports no driver). */
@@ -64,7 +64,7 @@ export class ScenarioSession {
     private readonly databases: SqlPort[],
     private readonly options: ScenarioRunOptions,
   ) {
-    this.#installed = new Set(scenario.rules.flatMap((r) => (r.function !== undefined ? [r.function] : [])));
+    this.#installed = installedFunctions(scenario.rules);
   }
 
   /**
