@@ -136,7 +136,7 @@ export async function installReplica(d: InstallDeps, spec: NewReplica): Promise<
     if (registered) {
       await unregisterReplica(d.hub, name);
       // the replica never joined: its event goes with the registration
-      await d.hub.query('DELETE FROM _sync.timeline WHERE seq = $1', [eventSeq]);
+      await d.hub.query('DELETE FROM _sync.timeline WHERE first = $1 AND last = $1', [eventSeq]);
     }
     throw e;
   }

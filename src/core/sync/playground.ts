@@ -32,7 +32,7 @@ import { qualified } from './ident';
 import { strategyFor, toTableRef, validateRules } from './rules';
 import { runSync } from './sync';
 import { applyPulled, hasChanges, readChanges } from './pull';
-import { appendEvents, readTimeline } from './timeline';
+import { appendEvents, readTimeline, upgradeTimeline } from './timeline';
 import { previewResolution, readConflicts, resolveManually } from './conflicts';
 import { discardOp, flushRefreshRequests, type DiscardOutcome } from './discard';
 import { installReplica, recordSchema, unregisterReplica, type NewReplica } from './addReplica';
@@ -143,6 +143,7 @@ export class Playground extends Disposable {
       states.set(n, { online: row.online !== false, skewMs: Number(row.skew) });
       await db.exec(REPLICA_UPGRADE_SQL);
     }
+    await upgradeTimeline(options.hub);
     const tables = await loadTables(options.hub);
     // the current hub trigger bodies (they skip the engine's own writes, which record their versions themselves)
     await options.hub.transaction(async (tx) => {

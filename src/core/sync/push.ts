@@ -57,6 +57,11 @@ export interface PushContext {
   readonly at: string;
   /** Claims of ops sent without one (read from the replica's queue when a conflict needs them). */
   readonly claims?: (ops: readonly PushOp[]) => Promise<Map<string, number>>;
+  /**
+   * False when the hub runs one transaction at a time (PGlite: its port serialises them), so no other push can
+   * touch the batch's keys and the key locks are skipped. Default true (a real PostgreSQL hub).
+   */
+  readonly concurrentHub?: boolean;
 }
 
 export interface PushOutcome {
@@ -104,7 +109,7 @@ export async function pushBatch(tx: Queryable, ctx: PushContext, batchNo: number
     await tx.query('SELECT _sync.hlc_observe($1, $2)', [h.wall, h.counter]);
   }
   // 1. lock keys in a stable order (no deadlock between two replicas pushing overlapping keys)
-  await tx.query(
+  if (ctx.concurrentHub !== false) await tx.query(
     `SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(x, 0) AS k
        FROM jsonb_array_elements_text($1::jsonb) x ORDER BY 1) s`,
     [JSON.stringify([...new Set(ops.map((o) => keyOf(o.tableId, o.pk)))])],

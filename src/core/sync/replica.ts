@@ -8,6 +8,13 @@ import type { Op, OpStatus, QueueCounts, RowImage } from './types';
 import { OP_STATUSES } from './types';
 import type { TableEntry } from './tracking';
 
+/** The meta row holding the seqs pushed and not yet answered, `[lo, hi]` (empty when lo > hi): see sync.ts. */
+export const IN_FLIGHT_KEY = 'in_flight';
+const IN_FLIGHT = `LEFT JOIN (SELECT (value ->> 0)::bigint AS lo, (value ->> 1)::bigint AS hi FROM _sync.meta
+  WHERE key = '${IN_FLIGHT_KEY}') f ON o.status = 'pending' AND o.seq BETWEEN f.lo AND f.hi`;
+/** An op's status as the user sees it: `pending` inside the in-flight range reads `sent`. */
+const STATUS = `CASE WHEN f.lo IS NOT NULL THEN 'sent' ELSE o.status END AS status`;
+
 interface OpRow {
   seq: string;
   table_id: number;
@@ -84,8 +91,9 @@ export class Replica {
   /** The queue in capture order, optionally only some statuses. */
   async ops(statuses?: readonly OpStatus[]): Promise<readonly Op[]> {
     const r = await this.db.query<OpRow>(
-      `SELECT seq, table_id, pk, kind, before, after, changed, base_version, hlc, status, retries, error
-       FROM _sync.oplog WHERE $1::text[] IS NULL OR status = ANY($1) ORDER BY seq`,
+      `SELECT * FROM (SELECT seq, table_id, pk, kind, before, after, changed, base_version, hlc, ${STATUS}, retries, error
+                      FROM _sync.oplog o ${IN_FLIGHT}) q
+       WHERE $1::text[] IS NULL OR status = ANY($1) ORDER BY seq`,
       [statuses ? [...statuses] : null],
     );
     const byId = new Map(this.tables().map((t) => [t.id, t]));
@@ -101,7 +109,7 @@ export class Replica {
   }
 
   async counts(): Promise<QueueCounts> {
-    const r = await this.db.query<{ status: OpStatus; n: number }>('SELECT status, count(*)::int AS n FROM _sync.oplog GROUP BY status');
+    const r = await this.db.query<{ status: OpStatus; n: number }>(`SELECT ${STATUS}, count(*)::int AS n FROM _sync.oplog o ${IN_FLIGHT} GROUP BY 1`);
     const out = Object.fromEntries(OP_STATUSES.map((s) => [s, 0])) as QueueCounts;
     for (const x of r.rows) out[x.status] = x.n;
     return out;

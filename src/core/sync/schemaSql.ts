@@ -7,6 +7,8 @@
  * before writes, and the HLC is derived from it (see hlc.ts for the text form).
  */
 
+import { TIMELINE_FUNCTION_SQL, TIMELINE_SQL } from './timeline';
+
 /** Bumped when the layout changes; `open()` refuses other versions. */
 export const SYNC_FORMAT = 1;
 
@@ -183,8 +185,8 @@ CREATE TABLE _sync.staged (
   ord int NOT NULL,
   PRIMARY KEY (table_id, pk)
 );
-CREATE TABLE _sync.timeline (seq bigserial PRIMARY KEY, replica text NOT NULL, event jsonb NOT NULL);
-CREATE INDEX timeline_replica ON _sync.timeline (replica, seq);
+${TIMELINE_SQL}
+${TIMELINE_FUNCTION_SQL}
 INSERT INTO _sync.meta VALUES ('role', '"hub"');
 -- records every write to a tracked hub table: row version, tombstone, per-column HLCs and the change log.
 -- writes: [{pk, before, after}] (after null = delete). Writes of staged ops carry that op's origin and HLC.

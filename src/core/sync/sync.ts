@@ -6,7 +6,8 @@
  * events are recorded in the timeline inside that transaction and yielded after it commits; each pulled batch
  * is one replica transaction, its events recorded right after. A caller paused on any event holds no lock.
  */
-import type { SqlPort } from '../sql';
+import type { Queryable, SqlPort } from '../sql';
+import { IN_FLIGHT_KEY } from './replica';
 import { DbError } from '../errors';
 import type { SyncEvent, SyncSummary, TimelineEvent, UnnumberedEvent } from './events';
 import type { Replica } from './replica';
@@ -45,6 +46,18 @@ interface OpRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * Ops pushed but not yet answered are `sent`. Rather than rewriting every op of a batch to `sent` before the push
+ * and again to its result (two updates of each queued row, with its images and indexes: ~15% of a sync), the
+ * replica keeps the range of seqs in flight, [lo, hi], in one meta row: a `pending` op inside it reads as `sent`
+ * (replica.ts). Marking widens the range (ops of an interrupted push stay `sent`); recording a batch's results
+ * moves `lo` past it, in the same transaction as the results.
+ */
+const MARK_IN_FLIGHT = `INSERT INTO _sync.meta AS m (key, value) VALUES ('${IN_FLIGHT_KEY}', jsonb_build_array($1::bigint, $2::bigint))
+  ON CONFLICT (key) DO UPDATE SET value = CASE WHEN (m.value ->> 0)::bigint > (m.value ->> 1)::bigint THEN EXCLUDED.value
+    ELSE jsonb_build_array(least((m.value ->> 0)::bigint, $1::bigint), greatest((m.value ->> 1)::bigint, $2::bigint)) END`;
+const SETTLED = `UPDATE _sync.meta SET value = jsonb_build_array($1::bigint + 1, (value ->> 1)::bigint) WHERE key = '${IN_FLIGHT_KEY}'`;
+
 export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSummary, void> {
   const r = d.replica;
   const at = () => iso(d.now());
@@ -65,16 +78,16 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
   if (d.direction !== 'pull') {
     let lastSeq = 0;
     for (let batchNo = 1; ; batchNo++) {
-      // choose the batch and mark it sent in one statement (RETURNING order is not promised: sorted below)
       const rows = await queryJsonText<OpRow>(
         r.db,
-        `WITH b AS (SELECT seq FROM _sync.oplog WHERE status IN ('pending', 'sent') AND seq > $1 ORDER BY seq LIMIT $2),
-         u AS (UPDATE _sync.oplog o SET status = 'sent' FROM b WHERE o.seq = b.seq
-               RETURNING o.seq, o.table_id, o.pk, o.kind, o.before, o.after, o.base_version, o.hlc, o.retries)
-         SELECT json_agg(u ORDER BY u.seq)::text AS j FROM u`,
+        `SELECT json_agg(b ORDER BY b.seq)::text AS j FROM (
+           SELECT seq, table_id, pk, kind, before, after, base_version, hlc, retries FROM _sync.oplog
+           WHERE status IN ('pending', 'sent') AND seq > $1 ORDER BY seq LIMIT $2) b`,
         [lastSeq, d.batchSize],
       );
       if (!rows.length) break;
+      // the batch is `sent` from here until its results are recorded (one row in meta, see IN_FLIGHT)
+      await r.db.query(MARK_IN_FLIGHT, [Number(rows[0]!.seq), Number(rows[rows.length - 1]!.seq)]);
       lastSeq = Number(rows[rows.length - 1]!.seq);
       const ops: PushOp[] = rows.map((x) => ({
         opId: `${r.name}:${x.seq}`, tableId: x.table_id, pk: x.pk, kind: x.kind, before: x.before, after: x.after,
@@ -86,7 +99,7 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
       try {
         const ctx = {
           replica: r.name, tables: d.tables, rules: d.rules, defaultStrategy: d.defaultStrategy, maxRetries: d.maxRetries,
-          nowMs: d.now(), at: at(), claims: (c: readonly PushOp[]) => readClaims(r, c),
+          nowMs: d.now(), at: at(), claims: (c: readonly PushOp[]) => readClaims(r, c), concurrentHub: d.hub.kind !== 'pglite',
         };
         ({ results, events } = await d.hub.transaction(async (tx) => {
           const out = await pushBatch(tx, ctx, batchNo, ops);
@@ -117,7 +130,10 @@ export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSumma
         interrupted = true; // the hub committed; the replica never heard: its ops stay `sent`
         break;
       }
-      await recordResults(r.db, r.name, results);
+      await r.db.transaction(async (tx) => {
+        await recordResults(tx, r.name, results);
+        await tx.query(SETTLED, [lastSeq]);
+      });
       for (const res of results) count(totals, res.status);
       totals.conflicts += events.filter((e) => e.type === 'conflict_detected').length;
       for (const e of events) yield e as SyncEvent;
@@ -156,7 +172,7 @@ function count(t: { applied: number; discarded: number; rejected: number; failed
   else if (s === 'failed') t.failed++;
 }
 
-async function recordResults(db: SqlPort, replica: string, results: readonly OpResult[]): Promise<void> {
+async function recordResults(db: Queryable, replica: string, results: readonly OpResult[]): Promise<void> {
   const prefix = `${replica}:`;
   // results come in few distinct kinds (mostly "applied", no error): one UPDATE per kind, keyed by seq
   const groups = new Map<string, { r: OpResult; seqs: number[] }>();

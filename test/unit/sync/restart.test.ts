@@ -57,4 +57,35 @@ describe('sync engine: a playground survives a restart', function () {
     assert.deepEqual((await pg.replica('A').ops()).map((o) => o.status), ['applied', 'applied']);
     await Promise.all(dbs.map((d) => d.close()));
   });
+
+  it('opens a hub whose timeline has one row per event (an older engine) with the same events, and numbers on from them', async () => {
+    for (const n of ['hub2', 'C']) await copyTemplateInto(dir(n));
+    let dbs: SqlPort[] = await Promise.all(['hub2', 'C'].map((n) => openPglite({ dataDir: dir(n), relaxedDurability: true })));
+    let pg = await Playground.create({ hub: dbs[0]!, replicas: [{ name: 'C', db: dbs[1]! }] });
+    await pg.applySchema('CREATE TABLE todo (id int PRIMARY KEY, title text)');
+    await pg.replica('C').exec(`INSERT INTO todo VALUES (1, 'a'), (2, 'b')`);
+    await pg.syncToEnd('C');
+    await pg.setOnline('C', false);
+    const before = await pg.timeline();
+    assert.ok(before.length >= 6, `events: ${before.length}`);
+    // the layout engines before the run layout wrote: one jsonb row per event, numbered by a bigserial
+    await dbs[0]!.exec(`
+      CREATE TABLE _sync.timeline_old AS SELECT t.first + e.i - 1 AS seq, t.replica, e.value::jsonb AS event
+        FROM _sync.timeline t, json_array_elements(t.events) WITH ORDINALITY e(value, i);
+      DROP TABLE _sync.timeline; DROP SEQUENCE _sync.timeline_seq; DROP FUNCTION _sync.timeline_append(text, int, json);
+      CREATE TABLE _sync.timeline (seq bigserial PRIMARY KEY, replica text NOT NULL, event jsonb NOT NULL);
+      CREATE INDEX timeline_replica ON _sync.timeline (replica, seq);
+      INSERT INTO _sync.timeline SELECT * FROM _sync.timeline_old ORDER BY seq;
+      SELECT setval('_sync.timeline_seq_seq', (SELECT max(seq) FROM _sync.timeline));
+      DROP TABLE _sync.timeline_old;`);
+    await Promise.all(dbs.map((d) => d.close()));
+
+    dbs = await Promise.all(['hub2', 'C'].map((n) => openPglite({ dataDir: dir(n), relaxedDurability: true })));
+    pg = await Playground.open({ hub: dbs[0]!, replicas: { C: dbs[1]! } });
+    assert.deepEqual(await pg.timeline(), before);
+    await pg.setOnline('C', true);
+    const after = await pg.timeline({ afterSeq: before.at(-1)!.seq });
+    assert.deepEqual(after.map((e) => [e.seq, e.type]), [[before.at(-1)!.seq + 1, 'replica_online']]);
+    await Promise.all(dbs.map((d) => d.close()));
+  });
 });
