@@ -20,7 +20,7 @@
 import type { Queryable, SqlPort } from '../sql';
 import { InvalidInputError } from '../errors';
 import type { RowImage } from './types';
-import { REPLICA_SCHEMA_SQL, SYNC_FORMAT } from './schemaSql';
+import { installReplicaSchema } from './replica';
 import { discoverTables, pkJson, registerTables, replicaCaptureSql, type TableEntry } from './tracking';
 import { applyWrites } from './hubApply';
 import { displayName, qualified } from './ident';
@@ -94,9 +94,7 @@ export async function installReplica(d: InstallDeps, spec: NewReplica): Promise<
   let eventSeq: number | undefined;
   try {
     await db.transaction(async (tx) => {
-      await tx.exec(REPLICA_SCHEMA_SQL);
-      await tx.query('INSERT INTO _sync.clock (node, skew_ms, physical_ms) VALUES ($1, $2, $3)', [name, skew, d.nowMs]);
-      await tx.query(`INSERT INTO _sync.meta VALUES ('name', to_jsonb($1::text)), ('format', to_jsonb($2::int))`, [name, SYNC_FORMAT]);
+      await installReplicaSchema(tx, name, skew, d.nowMs);
       if (schema?.trim()) await tx.exec(schema);
       await checkTables(tx, d.tables, name);
       await registerTables(tx, d.tables);

@@ -17,20 +17,37 @@ import { qualified } from './ident';
  */
 export const VERSION_BY_KEY = `CROSS JOIN LATERAL (SELECT * FROM _sync.row_version v WHERE v.table_id = x.table_id AND v.pk = x.pk OFFSET 0) v`;
 
-/** Every column of the tables at the hub (generated ones too: row images carry them), by table id. */
-export async function columnsAtHub(tx: Queryable, tableIds: readonly number[]): Promise<Map<number, Set<string>>> {
-  if (!tableIds.length) return new Map();
-  const r = await tx.query<{ id: number; cols: string[] }>(
-    `SELECT s.id, array_agg(a.attname::text) AS cols
-     FROM _sync.tables s
-     JOIN pg_namespace n ON n.nspname = s.schema_name
-     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.table_name
-     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-     WHERE s.id = ANY($1::int[])
-     GROUP BY s.id`,
+/**
+ * What a push must know of the hub's tables, read in one round trip per batch (a schema can change between
+ * batches): every column of the given tables (generated ones too: row images carry them), and whether a write to a
+ * tracked hub table can cause other writes (a cascading foreign key, a user trigger). Those writes' hub triggers
+ * fire with the statement's own (same transition tables, same trigger depth: PostgreSQL queues a cascade's
+ * triggers with the outer statement's), so only the triggers can tell the rows apart.
+ */
+export async function hubShape(tx: Queryable, tableIds: readonly number[]): Promise<{ nested: boolean; columns: Map<number, Set<string>> }> {
+  const r = await tx.query<{ nested: boolean; cols: { id: number; cols: string[] }[] | null }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM _sync.tables s
+       JOIN pg_namespace n ON n.nspname = s.schema_name
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.table_name
+       JOIN pg_trigger g ON g.tgrelid = c.oid
+       JOIN pg_proc p ON p.oid = g.tgfoid
+       WHERE g.tgname::text NOT LIKE '\\_sync\\_%'
+         AND p.proname::text NOT IN ('RI_FKey_check_ins', 'RI_FKey_check_upd', 'RI_FKey_noaction_del',
+                                     'RI_FKey_noaction_upd', 'RI_FKey_restrict_del', 'RI_FKey_restrict_upd')
+     ) AS nested,
+     (SELECT json_agg(t) FROM (
+       SELECT s.id, array_agg(a.attname::text) AS cols
+       FROM _sync.tables s
+       JOIN pg_namespace n ON n.nspname = s.schema_name
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.table_name
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       WHERE s.id = ANY($1::int[])
+       GROUP BY s.id) t) AS cols`,
     [[...tableIds]],
   );
-  return new Map(r.rows.map((x) => [x.id, new Set(x.cols)]));
+  const row = r.rows[0]!;
+  return { nested: row.nested === true, columns: new Map((row.cols ?? []).map((x) => [x.id, new Set(x.cols)])) };
 }
 
 /** Why an op's row image does not fit the hub table (a schema change made on one side only), or undefined. */
@@ -50,27 +67,6 @@ export function misfit(op: PushOp, t: TableEntry, atHub: Set<string> | undefined
       'Add the column on the replica (Apply Schema runs DDL on the hub and every replica), then retry the op.';
   }
   return undefined;
-}
-
-/**
- * True when a write to a tracked hub table can cause other writes (a cascading foreign key, a user trigger).
- * Their hub triggers fire with the statement's own (same transition tables, same trigger depth: PostgreSQL
- * queues a cascade's triggers with the outer statement's), so only the triggers can tell the rows apart.
- */
-export async function nestedWritesPossible(tx: Queryable): Promise<boolean> {
-  const r = await tx.query<{ nested: boolean }>(
-    `SELECT EXISTS (
-       SELECT 1 FROM _sync.tables s
-       JOIN pg_namespace n ON n.nspname = s.schema_name
-       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.table_name
-       JOIN pg_trigger g ON g.tgrelid = c.oid
-       JOIN pg_proc p ON p.oid = g.tgfoid
-       WHERE g.tgname::text NOT LIKE '\\_sync\\_%'
-         AND p.proname::text NOT IN ('RI_FKey_check_ins', 'RI_FKey_check_upd', 'RI_FKey_noaction_del',
-                                     'RI_FKey_noaction_upd', 'RI_FKey_restrict_del', 'RI_FKey_restrict_upd')
-     ) AS nested`,
-  );
-  return r.rows[0]?.nested === true;
 }
 
 export async function fetchRows(

@@ -25,8 +25,8 @@ import type {
   TrackedTable,
 } from './types';
 import { STRATEGIES } from './types';
-import { Replica } from './replica';
-import { HUB_SCHEMA_SQL, REPLICA_SCHEMA_SQL, REPLICA_UPGRADE_SQL, SYNC_FORMAT } from './schemaSql';
+import { installReplicaSchema, Replica } from './replica';
+import { HUB_SCHEMA_SQL, REPLICA_UPGRADE_SQL, SYNC_FORMAT } from './schemaSql';
 import { alteredTables, discoverTables, dropReplicaCaptureSql, hubCaptureSql, hubTriggerFunctionsSql, loadTables, orderTables, pkJson, registerTables, replicaCaptureSql, updateRegisteredColumns, type TableEntry } from './tracking';
 import { qualified } from './ident';
 import { strategyFor, toTableRef, validateRules } from './rules';
@@ -88,23 +88,21 @@ export class Playground extends Disposable {
     });
     if (new Set(names).size !== names.length) throw new InvalidInputError('Replica names must be unique.', 'replicas');
     const clock = options.clock ?? new SimulatedClock();
-    await options.hub.transaction(async (tx) => {
-      await tx.exec(HUB_SCHEMA_SQL);
-      await tx.query(`INSERT INTO _sync.clock (node) VALUES ('hub')`);
-      await tx.query(
-        `INSERT INTO _sync.meta VALUES ('format', to_jsonb($1::int)), ('settings', $2::jsonb), ('clock_ms', to_jsonb($3::bigint))`,
-        [SYNC_FORMAT, JSON.stringify(settings), clock.now()],
-      );
-      await tx.query(`INSERT INTO _sync.replicas (name, ord) SELECT n, i FROM unnest($1::text[]) WITH ORDINALITY u(n, i)`, [names]);
-      await storeRules(tx, rules);
-    });
-    for (const spec of options.replicas) {
-      await spec.db.transaction(async (tx) => {
-        await tx.exec(REPLICA_SCHEMA_SQL);
-        await tx.query('INSERT INTO _sync.clock (node, skew_ms) VALUES ($1, $2)', [spec.name, Math.trunc(spec.clockSkewMs ?? 0)]);
-        await tx.query(`INSERT INTO _sync.meta VALUES ('name', to_jsonb($1::text)), ('format', to_jsonb($2::int))`, [spec.name, SYNC_FORMAT]);
-      });
-    }
+    // the hub and each replica are separate databases (workers): set up at once, all settled before returning
+    const setups = await Promise.allSettled([
+      options.hub.transaction(async (tx) => {
+        await tx.exec(HUB_SCHEMA_SQL);
+        await tx.query(`INSERT INTO _sync.clock (node) VALUES ('hub')`);
+        await tx.query(
+          `INSERT INTO _sync.meta VALUES ('format', to_jsonb($1::int)), ('settings', $2::jsonb), ('clock_ms', to_jsonb($3::bigint))`,
+          [SYNC_FORMAT, JSON.stringify(settings), clock.now()],
+        );
+        await tx.query(`INSERT INTO _sync.replicas (name, ord) SELECT n, i FROM unnest($1::text[]) WITH ORDINALITY u(n, i)`, [names]);
+        await storeRules(tx, rules);
+      }),
+      ...options.replicas.map((spec) => spec.db.transaction((tx) => installReplicaSchema(tx, spec.name, Math.trunc(spec.clockSkewMs ?? 0)))),
+    ]);
+    for (const x of setups) if (x.status === 'rejected') throw x.reason;
     const pg: Playground = new Playground(
       options.hub,
       clock,

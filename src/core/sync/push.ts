@@ -17,7 +17,7 @@ import { strategyFor } from './rules';
 import { applyWrites } from './hubApply';
 import { applyOpWrites, type OpWrite } from './hubWrite';
 import type { TableEntry } from './tracking';
-import { callCustom, columnsAtHub, fetchRows, misfit, nestedWritesPossible, refreshRows, VERSION_BY_KEY } from './hubRows';
+import { callCustom, fetchRows, hubShape, misfit, refreshRows, VERSION_BY_KEY } from './hubRows';
 import { parseHlc } from './hlc';
 
 /** An op as pushed to the hub. */
@@ -135,8 +135,7 @@ export async function pushBatch(tx: Queryable, ctx: PushContext, batchNo: number
     depth.set(k, d + 1);
     (rounds[d] ??= []).push(op);
   }
-  const stage = await nestedWritesPossible(tx);
-  const hubColumns = await columnsAtHub(tx, [...new Set(fresh.map((o) => o.tableId))]);
+  const { nested: stage, columns: hubColumns } = await hubShape(tx, [...new Set(fresh.map((o) => o.tableId))]);
   for (const round of rounds) {
     await pushRound(tx, ctx, tableById, round, results, events, stage, hubColumns);
   }

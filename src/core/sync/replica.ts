@@ -2,10 +2,11 @@
  * One replica: its database, its queue and its online state. Writes made through `exec`/`query` (or any other
  * connection to the same database) are captured by triggers into `_sync.oplog`.
  */
-import type { QueryResult, Row, SqlPort } from '../sql';
+import type { Queryable, QueryResult, Row, SqlPort } from '../sql';
 import type { Clock } from './clock';
 import type { Op, OpStatus, QueueCounts, RowImage } from './types';
 import { OP_STATUSES } from './types';
+import { REPLICA_SCHEMA_SQL, SYNC_FORMAT } from './schemaSql';
 import type { TableEntry } from './tracking';
 
 /** The meta row holding the seqs pushed and not yet answered, `[lo, hi]` (empty when lo > hi): see sync.ts. */
@@ -28,6 +29,13 @@ interface OpRow {
   status: OpStatus;
   retries: number;
   error: string | null;
+}
+
+/** Installs a replica's `_sync` schema as replica `name` (inside the caller's transaction). */
+export async function installReplicaSchema(tx: Queryable, name: string, skewMs: number, physicalMs = 0): Promise<void> {
+  await tx.exec(REPLICA_SCHEMA_SQL);
+  await tx.query('INSERT INTO _sync.clock (node, skew_ms, physical_ms) VALUES ($1, $2, $3)', [name, skewMs, physicalMs]);
+  await tx.query(`INSERT INTO _sync.meta VALUES ('name', to_jsonb($1::text)), ('format', to_jsonb($2::int))`, [name, SYNC_FORMAT]);
 }
 
 export class Replica {
