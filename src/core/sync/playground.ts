@@ -295,7 +295,7 @@ export class Playground extends Disposable {
       // rows a person discarded ops of while offline: the hub sends them back with this sync's pull (discard.ts)
       if (r.online) await flushRefreshRequests(hub, r, this.#tables);
       return yield* runSync({
-        hub, replica: r, tables: this.#tables, rules: this.#rules, defaultStrategy: this.settings.defaultStrategy,
+        hub, timeline: this.hub, replica: r, tables: this.#tables, rules: this.#rules, defaultStrategy: this.settings.defaultStrategy,
         maxRetries: this.settings.maxRetries, batchSize: options.batchSize ?? this.settings.batchSize, now: () => this.clock.now(),
         direction: options.direction ?? 'both', ...(options.loseAckAfterBatch !== undefined ? { loseAckAfterBatch: options.loseAckAfterBatch } : {}),
       });

@@ -20,7 +20,14 @@ import { queryJsonText } from './jsonRows';
 import { isTransientCode } from './transientErrors';
 
 export interface SyncDeps {
+  /** The replica's way to the hub (its link, when it has one). */
   readonly hub: SqlPort;
+  /**
+   * Where events outside a pushed batch's transaction are recorded (sync started, pulled changes, finished):
+   * the hub itself, not the replica's link. The timeline is the playground watching, not traffic of the replica,
+   * so a flaky link does not lose it (a lost record used to cost a retry of the whole sync). Default: `hub`.
+   */
+  readonly timeline?: Queryable;
   readonly replica: Replica;
   readonly tables: readonly TableEntry[];
   readonly rules: readonly ConflictRule[];
@@ -61,7 +68,7 @@ const SETTLED = `UPDATE _sync.meta SET value = jsonb_build_array($1::bigint + 1,
 export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSummary, void> {
   const r = d.replica;
   const at = () => iso(d.now());
-  const record = async (events: readonly UnnumberedEvent[]) => appendEvents(d.hub, events);
+  const record = async (events: readonly UnnumberedEvent[]) => appendEvents(d.timeline ?? d.hub, events);
   const totals = { pushed: 0, applied: 0, conflicts: 0, discarded: 0, rejected: 0, failed: 0, pulled: 0 };
   if (!r.online) {
     const [e] = await record([{ type: 'sync_skipped', at: at(), replica: r.name, reason: 'offline' }]);
