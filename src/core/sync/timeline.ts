@@ -30,11 +30,14 @@ END $$;`;
 
 /** Brings a hub whose timeline has one row per event (engines before the run layout) to the run layout. */
 export async function upgradeTimeline(hub: SqlPort): Promise<void> {
-  const old = await hub.query(
-    `SELECT 1 FROM information_schema.columns WHERE table_schema = '_sync' AND table_name = 'timeline' AND column_name = 'event'`,
+  const r = await hub.query<{ old: boolean; fn: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                    WHERE table_schema = '_sync' AND table_name = 'timeline' AND column_name = 'event') AS old,
+            to_regprocedure('_sync.timeline_append(text, int, json)') IS NOT NULL AS fn`,
   );
-  if (!old.rows.length) {
-    await hub.exec(TIMELINE_FUNCTION_SQL);
+  const { old, fn } = r.rows[0]!;
+  if (!old) {
+    if (!fn) await hub.exec(TIMELINE_FUNCTION_SQL);
     return;
   }
   await hub.transaction(async (tx) => {
