@@ -196,6 +196,29 @@ export function defineEngineSuite(label: string, openHub?: () => Promise<SqlPort
       assert.deepEqual(await rows(w.hub, 'SELECT sum(qty)::int AS s FROM todo'), [{ s: 306 }]);
     });
 
+    it('ops of a push whose answer was lost stay sent until they are answered, even when re-sent in smaller batches', async () => {
+      const { pg } = await playground(w, TODO, { batchSize: 4 });
+      await pg.replica('A').exec(`INSERT INTO todo SELECT g, 't' || g, g, NULL FROM generate_series(1, 6) g`);
+      const statuses = async () => (await pg.replica('A').ops()).map((o) => o.status);
+      await pg.syncToEnd('A', { loseAckAfterBatch: 1 });
+      assert.deepEqual(await statuses(), ['sent', 'sent', 'sent', 'sent', 'pending', 'pending']);
+      assert.deepEqual(await pg.replica('A').ops(['sent']).then((ops) => ops.map((o) => o.opId)), ['A:1', 'A:2', 'A:3', 'A:4']);
+      // re-sent two at a time, stopped after the first two are answered (the hub had them: no second apply):
+      // those settle, the next two are still in flight from the first push
+      for await (const e of pg.sync('A', { direction: 'push', batchSize: 2 })) {
+        if (e.type === 'batch_pushed') {
+          assert.equal(e.alreadyApplied, 2);
+          break;
+        }
+      }
+      assert.deepEqual(await statuses(), ['applied', 'applied', 'sent', 'sent', 'pending', 'pending']);
+      const c = await pg.replica('A').counts();
+      assert.deepEqual([c.applied, c.sent, c.pending], [2, 2, 2]);
+      await pg.syncToEnd('A');
+      assert.deepEqual(await statuses(), ['applied', 'applied', 'applied', 'applied', 'applied', 'applied']);
+      assert.deepEqual(await pg.processedOpIds(), ['A:1', 'A:2', 'A:3', 'A:4', 'A:5', 'A:6']);
+    });
+
     it('retries a failing push up to maxRetries, then the op is failed with its error', async () => {
       const { pg } = await playground(w, TODO, { maxRetries: 2 });
       await pg.hubExec(`CREATE FUNCTION public.boom() RETURNS trigger LANGUAGE plpgsql AS $$
