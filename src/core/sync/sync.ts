@@ -7,10 +7,9 @@
  * is one replica transaction, its events recorded right after. A caller paused on any event holds no lock.
  */
 import type { Queryable, SqlPort } from '../sql';
-import { IN_FLIGHT_KEY } from './replica';
 import { DbError } from '../errors';
 import type { SyncEvent, SyncSummary, TimelineEvent, UnnumberedEvent } from './events';
-import type { Replica } from './replica';
+import { IN_FLIGHT_MARK_SQL, IN_FLIGHT_SETTLED_SQL, type Replica } from './replica';
 import type { ConflictRule, OpStatus, RowImage, Strategy } from './types';
 import type { TableEntry } from './tracking';
 import { pushBatch, type OpResult, type PushOp } from './push';
@@ -53,18 +52,6 @@ interface OpRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/**
- * Ops pushed but not yet answered are `sent`. Rather than rewriting every op of a batch to `sent` before the push
- * and again to its result (two updates of each queued row, with its images and indexes: ~15% of a sync), the
- * replica keeps the range of seqs in flight, [lo, hi], in one meta row: a `pending` op inside it reads as `sent`
- * (replica.ts). Marking widens the range (ops of an interrupted push stay `sent`); recording a batch's results
- * moves `lo` past it, in the same transaction as the results.
- */
-const MARK_IN_FLIGHT = `INSERT INTO _sync.meta AS m (key, value) VALUES ('${IN_FLIGHT_KEY}', jsonb_build_array($1::bigint, $2::bigint))
-  ON CONFLICT (key) DO UPDATE SET value = CASE WHEN (m.value ->> 0)::bigint > (m.value ->> 1)::bigint THEN EXCLUDED.value
-    ELSE jsonb_build_array(least((m.value ->> 0)::bigint, $1::bigint), greatest((m.value ->> 1)::bigint, $2::bigint)) END`;
-const SETTLED = `UPDATE _sync.meta SET value = jsonb_build_array($1::bigint + 1, (value ->> 1)::bigint) WHERE key = '${IN_FLIGHT_KEY}'`;
-
 export async function* runSync(d: SyncDeps): AsyncGenerator<SyncEvent, SyncSummary, void> {
   const r = d.replica;
   const s: SyncState = {
@@ -104,11 +91,9 @@ interface SyncState {
   readonly d: SyncDeps;
   readonly at: () => string;
   readonly record: (events: readonly UnnumberedEvent[]) => Promise<TimelineEvent[]>;
-  readonly totals: { -readonly [K in keyof SyncTotals]: number };
+  readonly totals: Record<'pushed' | 'applied' | 'conflicts' | 'discarded' | 'rejected' | 'failed' | 'pulled', number>;
   readonly ahead: ReadAhead;
 }
-
-type SyncTotals = Pick<SyncSummary, 'pushed' | 'applied' | 'conflicts' | 'discarded' | 'rejected' | 'failed' | 'pulled'>;
 
 /**
  * The next batch is read while the current one is applied elsewhere: the replica's queue during the hub's push
@@ -150,8 +135,8 @@ async function* push(s: SyncState): AsyncGenerator<SyncEvent, boolean, void> {
     let rows = await next;
     if (!rows.length) rows = await readOps(lastSeq);
     if (!rows.length) return false;
-    // the batch is `sent` from here until its results are recorded (one row in meta, see IN_FLIGHT)
-    await r.db.query(MARK_IN_FLIGHT, [Number(rows[0]!.seq), Number(rows[rows.length - 1]!.seq)]);
+    // the batch is `sent` from here until its results are recorded (the in-flight range, replica.ts)
+    await r.db.query(IN_FLIGHT_MARK_SQL, [Number(rows[0]!.seq), Number(rows[rows.length - 1]!.seq)]);
     lastSeq = Number(rows[rows.length - 1]!.seq);
     next = s.ahead.start(readOps(lastSeq));
     const ops: PushOp[] = rows.map((x) => ({
@@ -178,7 +163,7 @@ async function* push(s: SyncState): AsyncGenerator<SyncEvent, boolean, void> {
     if (d.loseAckAfterBatch === batchNo) return true; // the hub committed; the replica never heard: its ops stay `sent`
     await r.db.transaction(async (tx) => {
       await recordResults(tx, r.name, results);
-      await tx.query(SETTLED, [lastSeq]);
+      await tx.query(IN_FLIGHT_SETTLED_SQL, [lastSeq]);
     });
     for (const res of results) count(totals, res.status);
     totals.conflicts += events.filter((e) => e.type === 'conflict_detected').length;

@@ -17,7 +17,7 @@ CREATE SEQUENCE _sync.timeline_seq;
 CREATE TABLE _sync.timeline (last bigint PRIMARY KEY, first bigint NOT NULL, replica text NOT NULL, events json NOT NULL);
 CREATE INDEX timeline_replica ON _sync.timeline (replica, last);`;
 
-/** Idempotent: (re)defines the append function. */
+/** The append function (CREATE OR REPLACE: the upgrade below may run it on a hub that has one). */
 export const TIMELINE_FUNCTION_SQL = `
 CREATE OR REPLACE FUNCTION _sync.timeline_append(r text, n int, evs json) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE hi bigint;
@@ -30,16 +30,10 @@ END $$;`;
 
 /** Brings a hub whose timeline has one row per event (engines before the run layout) to the run layout. */
 export async function upgradeTimeline(hub: SqlPort): Promise<void> {
-  const r = await hub.query<{ old: boolean; fn: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM information_schema.columns
-                    WHERE table_schema = '_sync' AND table_name = 'timeline' AND column_name = 'event') AS old,
-            to_regprocedure('_sync.timeline_append(text, int, json)') IS NOT NULL AS fn`,
+  const old = await hub.query(
+    `SELECT 1 FROM information_schema.columns WHERE table_schema = '_sync' AND table_name = 'timeline' AND column_name = 'event'`,
   );
-  const { old, fn } = r.rows[0]!;
-  if (!old) {
-    if (!fn) await hub.exec(TIMELINE_FUNCTION_SQL);
-    return;
-  }
+  if (!old.rows.length) return;
   await hub.transaction(async (tx) => {
     await tx.exec(`ALTER TABLE _sync.timeline RENAME TO timeline_per_event;
       ALTER INDEX _sync.timeline_replica RENAME TO timeline_per_event_replica;
