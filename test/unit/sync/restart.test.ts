@@ -88,4 +88,34 @@ describe('sync engine: a playground survives a restart', function () {
     assert.deepEqual(after.map((e) => [e.seq, e.type]), [[before.at(-1)!.seq + 1, 'replica_online']]);
     await Promise.all(dbs.map((d) => d.close()));
   });
+
+  it('opens a replica whose queue has the btree row index (an older engine): same queue, hash index on the key, syncs on', async () => {
+    for (const n of ['hub3', 'D']) await copyTemplateInto(dir(n));
+    let dbs: SqlPort[] = await Promise.all(['hub3', 'D'].map((n) => openPglite({ dataDir: dir(n), relaxedDurability: true })));
+    let pg = await Playground.create({ hub: dbs[0]!, replicas: [{ name: 'D', db: dbs[1]! }] });
+    await pg.applySchema('CREATE TABLE todo (id int PRIMARY KEY, title text)');
+    await pg.replica('D').exec(`INSERT INTO todo VALUES (1, 'a'), (2, 'b'); UPDATE todo SET title = 'c' WHERE id = 1`);
+    // the index older engines made
+    await dbs[1]!.exec('DROP INDEX _sync.oplog_pk; CREATE INDEX oplog_row ON _sync.oplog (table_id, pk, seq)');
+    const queued = await pg.replica('D').ops();
+    await Promise.all(dbs.map((d) => d.close()));
+
+    dbs = await Promise.all(['hub3', 'D'].map((n) => openPglite({ dataDir: dir(n), relaxedDurability: true })));
+    pg = await Playground.open({ hub: dbs[0]!, replicas: { D: dbs[1]! } });
+    const indexes = await dbs[1]!.query<{ name: string; method: string }>(
+      `SELECT c.relname AS name, am.amname AS method FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+       JOIN pg_am am ON am.oid = c.relam WHERE x.indrelid = '_sync.oplog'::regclass ORDER BY 1`,
+    );
+    assert.deepEqual(indexes.rows, [
+      { name: 'oplog_parked', method: 'btree' },
+      { name: 'oplog_pk', method: 'hash' },
+      { name: 'oplog_pkey', method: 'btree' },
+      { name: 'oplog_queued', method: 'btree' },
+    ]);
+    assert.deepEqual(await pg.replica('D').ops(), queued);
+    await pg.syncToEnd('D');
+    assert.deepEqual((await dbs[0]!.query('SELECT * FROM todo ORDER BY id')).rows, [{ id: 1, title: 'c' }, { id: 2, title: 'b' }]);
+    assert.deepEqual((await pg.replica('D').ops()).map((o) => o.status), ['applied', 'applied', 'applied']);
+    await Promise.all(dbs.map((d) => d.close()));
+  });
 });
