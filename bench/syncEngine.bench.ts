@@ -3,12 +3,15 @@
  * round trips): (a) 10,000 captured ops pushed by A and pulled by B (capture done before timing) against a
  * per-op apply loop and the raw batched apply of the same rows, measured in the same run; (b) 10,000 ops all in
  * conflict, last writer wins; (c) the cost of OUR capture triggers (the statement triggers the engine installs
- * on a replica) against the same statements on a table without triggers.
+ * on a replica) against the same statements on a table without triggers; (d) the same 10,000 ops through the
+ * design floor (syncFloor.ts): the writes every op needs in this sync model, as bare batched SQL, no engine.
  */
 import type { Queryable, SqlPort } from '../src/core/sql';
 import { Playground } from '../src/core/sync/playground';
 import { openPgliteFromTemplate } from '../src/db/template';
 import type { BenchContext, BenchRow } from './benchTypes';
+import { median } from './stats';
+import { designFloor } from './syncFloor';
 
 export const name = 'sync-engine';
 
@@ -127,7 +130,7 @@ async function capture(workload: Capture): Promise<{ captured: number; plain: nu
 }
 
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
-  const s = { sync: [] as number[], lww: [] as number[], perOp: [] as number[], batched: [] as number[] };
+  const s = { sync: [] as number[], lww: [] as number[], perOp: [] as number[], batched: [] as number[], floor: [] as number[] };
   const cap = new Map<Capture, { captured: number[]; plain: number[] }>();
   const workloads: Capture[] = ['insert 10k', 'update 10k', '1k single-row inserts'];
   for (let i = 0; i < ctx.runs + 1; i++) {
@@ -135,6 +138,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const a = await anchors();
     const sync = await noConflict();
     const lww = await allConflict();
+    const floor = await designFloor(OPS, BATCH);
     const c: { captured: number; plain: number }[] = [];
     for (const wl of workloads) c.push(await capture(wl));
     if (i === 0) continue;
@@ -142,6 +146,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     s.batched.push(a.batched);
     s.sync.push(sync);
     s.lww.push(lww);
+    s.floor.push(floor);
     workloads.forEach((wl, k) => {
       const e = cap.get(wl) ?? { captured: [], plain: [] };
       e.captured.push(c[k]!.captured);
@@ -162,6 +167,12 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       figure: { label: `${OPS} ops push+pull, no conflict`, unit: 'ops/s', samples: opsPerS(s.sync) },
       anchor: { label: `raw batched apply, ${BATCH} per statement`, unit: 'ops/s', samples: opsPerS(s.batched) },
       target: '≥ 0.55x',
+    },
+    {
+      suite: name,
+      figure: { label: `${OPS} ops push+pull, no conflict`, unit: 'ops/s', samples: opsPerS(s.sync) },
+      anchor: { label: `design floor: bare batched SQL of the writes each op needs`, unit: 'ops/s', samples: opsPerS(s.floor) },
+      target: `none: the 50,000 ops/s target is ${(50_000 / median(opsPerS(s.floor))).toFixed(1)}x this floor`,
     },
     {
       suite: name,
