@@ -4,10 +4,15 @@
  * Prints one table (each figure as median (min-max) over the runs, beside its anchor and the ratio) and writes
  * every sample to bench/results/latest.json.
  *
+ * Each suite runs in a process of its own (`--suite-child <name> <rows file>`): in one shared process the suites
+ * after the heavy ones measured a process full of their leftovers (the sync-engine figures, anchors included,
+ * came out ~2x slower after the startup, sync and query suites than alone, and the ratios moved too).
+ *
  * To add a bench: a file bench/<name>.bench.ts exporting `name` and `run(ctx)`, listed in SUITES below (a bundle
  * cannot discover files at run time).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchContext, BenchRow, BenchSuite } from './benchTypes';
@@ -34,16 +39,9 @@ function resultsDir(): string {
   return path.join(root, 'bench', 'results');
 }
 
-async function main(): Promise<void> {
-  const child = arg('--child-rss');
-  if (child) return rssChildMain(child as RssKind, process.argv[process.argv.indexOf('--child-rss') + 2]!);
-
-  const runs = Number(arg('--runs') ?? 5);
-  const only = arg('--only')?.split(',');
-  const suites = SUITES.filter((s) => !only || only.includes(s.name));
-  const scratchRoot = mkdtempSync(path.join(os.tmpdir(), 'sp-bench-'));
+function context(runs: number, scratchRoot: string): BenchContext {
   let n = 0;
-  const ctx: BenchContext = {
+  return {
     runs,
     scratch: (name) => {
       const dir = path.join(scratchRoot, `${n++}-${name}`);
@@ -52,6 +50,55 @@ async function main(): Promise<void> {
     },
     log: (m) => process.stderr.write(`[bench] ${m}\n`),
   };
+}
+
+/** In a child process: runs one suite and writes its rows (or its failure) as JSON to `out`. */
+async function suiteChild(name: string, out: string, runs: number): Promise<void> {
+  const suite = SUITES.find((s) => s.name === name);
+  if (!suite) throw new Error(`no bench suite named ${name}`);
+  const scratchRoot = mkdtempSync(path.join(os.tmpdir(), `sp-bench-${name}-`));
+  try {
+    writeFileSync(out, JSON.stringify({ rows: await suite.run(context(runs, scratchRoot)) }));
+  } catch (e) {
+    writeFileSync(out, JSON.stringify({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
+  } finally {
+    rmSync(scratchRoot, { recursive: true, force: true });
+  }
+}
+
+/** Runs one suite in a fresh process (same node flags, same entry file); its progress goes to our stderr. */
+async function runSuite(name: string, runs: number, dir: string): Promise<BenchRow[]> {
+  const out = path.join(dir, `${name}.json`);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--suite-child', name, out, '--runs', String(runs)], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  let result: { rows?: BenchRow[]; error?: string };
+  try {
+    result = JSON.parse(readFileSync(out, 'utf8')) as typeof result;
+  } catch {
+    throw new Error(`the ${name} suite's process exited with code ${code} before writing its results`);
+  }
+  if (result.error !== undefined) throw new Error(result.error);
+  return result.rows ?? [];
+}
+
+async function main(): Promise<void> {
+  const child = arg('--child-rss');
+  if (child) return rssChildMain(child as RssKind, process.argv[process.argv.indexOf('--child-rss') + 2]!);
+
+  const runs = Number(arg('--runs') ?? 5);
+  const suiteName = arg('--suite-child');
+  if (suiteName) return suiteChild(suiteName, process.argv[process.argv.indexOf('--suite-child') + 2]!, runs);
+
+  const only = arg('--only')?.split(',');
+  const unknown = (only ?? []).filter((o) => !SUITES.some((s) => s.name === o));
+  if (unknown.length) throw new Error(`unknown suite ${unknown.join(', ')}; the suites are ${SUITES.map((s) => s.name).join(', ')}`);
+  const suites = SUITES.filter((s) => !only || only.includes(s.name));
+  const resultsRoot = mkdtempSync(path.join(os.tmpdir(), 'sp-bench-results-'));
   const load0 = os.loadavg();
   const started = new Date().toISOString();
   const rows: BenchRow[] = [];
@@ -59,14 +106,14 @@ async function main(): Promise<void> {
   try {
     for (const s of suites) {
       try {
-        rows.push(...(await s.run(ctx)));
+        rows.push(...(await runSuite(s.name, runs, resultsRoot)));
       } catch (e) {
-        failures.push({ suite: s.name, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-        ctx.log(`${s.name} FAILED: ${e instanceof Error ? e.message : String(e)}`);
+        failures.push({ suite: s.name, error: e instanceof Error ? e.message : String(e) });
+        process.stderr.write(`[bench] ${s.name} FAILED: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
       }
     }
   } finally {
-    rmSync(scratchRoot, { recursive: true, force: true });
+    rmSync(resultsRoot, { recursive: true, force: true });
   }
   const machine = {
     cpus: os.cpus().length,
