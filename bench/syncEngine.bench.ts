@@ -11,13 +11,12 @@ import { Playground } from '../src/core/sync/playground';
 import { openPgliteFromTemplate } from '../src/db/template';
 import type { BenchContext, BenchRow } from './benchTypes';
 import { median } from './stats';
-import { designFloor } from './syncFloor';
+import { COLUMNS, designFloor, UPSERT } from './syncFloor';
 
 export const name = 'sync-engine';
 
 const OPS = 10_000;
 const BATCH = 500;
-const COLUMNS = '(id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL)';
 const insertSql = (table: string, from = 1, to = OPS) =>
   `INSERT INTO ${table} SELECT g, 'item ' || g, g % 100 FROM generate_series(${from}, ${to}) g`;
 
@@ -70,8 +69,6 @@ async function allConflict(): Promise<number> {
     await close(w);
   }
 }
-
-const UPSERT = `ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty`;
 
 /** The anchors: the same 10k rows applied to a plain table, one statement per row or one per 500 rows. */
 async function anchors(): Promise<{ perOp: number; batched: number }> {

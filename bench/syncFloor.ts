@@ -17,7 +17,9 @@
 import type { SqlPort } from '../src/core/sql';
 import { openPgliteFromTemplate } from '../src/db/template';
 
-const COLUMNS = '(id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL)';
+/** The bench's user table, shared with syncEngine.bench.ts so that the floor and the engine move the same rows. */
+export const COLUMNS = '(id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL)';
+export const UPSERT = 'ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty';
 
 const A_SCHEMA = `CREATE TABLE items ${COLUMNS};
   CREATE TABLE oplog (seq bigserial PRIMARY KEY, table_id int NOT NULL, pk jsonb NOT NULL, kind text NOT NULL,
@@ -33,7 +35,7 @@ const B_SCHEMA = `CREATE TABLE items ${COLUMNS};
 
 const HUB_WRITE = `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, after jsonb, hlc text)),
   u AS (INSERT INTO items SELECT r.* FROM x, jsonb_populate_record(NULL::items, x.after) r
-        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty),
+        ${UPSERT}),
   v AS (INSERT INTO row_version SELECT table_id, pk, 1, hlc FROM x
         ON CONFLICT (table_id, pk) DO UPDATE SET version = row_version.version + 1, hlc = EXCLUDED.hlc
         RETURNING table_id, pk, version, hlc)
@@ -42,7 +44,7 @@ const HUB_WRITE = `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) x(tabl
 
 const B_WRITE = `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) x(table_id int, pk jsonb, row jsonb, version bigint)),
   u AS (INSERT INTO items SELECT r.* FROM x, jsonb_populate_record(NULL::items, x.row) r
-        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, qty = EXCLUDED.qty),
+        ${UPSERT}),
   m AS (INSERT INTO row_meta SELECT table_id, pk, version FROM x
         ON CONFLICT (table_id, pk) DO UPDATE SET hub_version = EXCLUDED.hub_version)
   UPDATE cursor SET seq = $2 WHERE id = 1`;

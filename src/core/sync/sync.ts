@@ -251,8 +251,8 @@ async function recordResults(db: Queryable, replica: string, results: readonly O
 async function readClaims(r: Replica, ops: readonly PushOp[]): Promise<Map<string, number>> {
   const prefix = `${r.name}:`;
   const q = await r.db.query<{ seq: string; claim: string }>(
-    // the row's ops found by key alone (its hash index), then counted: with \`p.seq <= o.seq\` in the WHERE clause the
-    // planner ANDs in a range scan of the seq index per op (500 ops: 43 ms instead of ~2 ms)
+    // the row's ops found by key alone (its hash index), then counted: with "p.seq <= o.seq" in the WHERE clause the
+    // planner ANDs in a range scan of the seq index per op (500 ops: 43 ms instead of 6 ms)
     `SELECT o.seq, o.base_version + (SELECT count(*) FILTER (WHERE p.table_id = o.table_id AND p.base_version = o.base_version
                                                               AND p.seq <= o.seq)
                                      FROM _sync.oplog p WHERE p.pk = o.pk) AS claim
